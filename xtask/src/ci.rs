@@ -1,0 +1,65 @@
+//! `cargo xtask ci`: the definition of green.
+//!
+//! Steps, in order (each prints its command; the first failure stops the run):
+//! 1. `cargo fmt --all --check`
+//! 2. `cargo clippy --workspace --all-targets -- -D warnings`
+//! 3. `cargo test --workspace` (dev profile: our code at opt-level 1, dependencies at 3)
+//! 4. `cargo check -p <crate> --no-default-features` for every no_std crate
+//! 5. `cargo bench --workspace --no-run`
+//! 6. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`
+
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+
+/// The library crates that build without `std`.
+const NO_STD_CRATES: &[&str] =
+    &["handgrad-tensor", "handgrad-nn", "handgrad-cifar", "handgrad-autoencoder", "handgrad-gplvm"];
+
+/// One step: cargo's arguments and extra environment variables.
+type Step = (Vec<&'static str>, Vec<(&'static str, &'static str)>);
+
+/// Flags.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Skip the slow steps that CI still runs (bench build and docs); for a quick local check.
+    #[arg(long)]
+    pub quick: bool,
+}
+
+/// Runs every step; fails on the first failing one.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let root = crate::workspace_root();
+    let mut steps: Vec<Step> = vec![
+        (vec!["fmt", "--all", "--check"], vec![]),
+        (vec!["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], vec![]),
+        (vec!["test", "--workspace"], vec![]),
+    ];
+    for krate in NO_STD_CRATES {
+        steps.push((vec!["check", "-p", krate, "--no-default-features"], vec![]));
+    }
+    if !args.quick {
+        steps.push((vec!["bench", "--workspace", "--no-run"], vec![]));
+        steps.push((vec!["doc", "--workspace", "--no-deps"], vec![("RUSTDOCFLAGS", "-D warnings")]));
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let total = Instant::now();
+    for (cmd, env) in &steps {
+        let shown = format!("cargo {}", cmd.join(" "));
+        println!("==> {shown}");
+        let t = Instant::now();
+        let status = Command::new(&cargo)
+            .args(cmd)
+            .envs(env.iter().copied())
+            .current_dir(&root)
+            .status()
+            .with_context(|| format!("could not start `{shown}`; is cargo on PATH?"))?;
+        if !status.success() {
+            bail!("`{shown}` failed ({status}); fix what it reports above and run `cargo xtask ci` again");
+        }
+        println!("    ok in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    println!("ci: all {} steps green in {:.1} s", steps.len(), total.elapsed().as_secs_f64());
+    Ok(())
+}
