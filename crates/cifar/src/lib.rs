@@ -1,2 +1,69 @@
-//! stub
+//! # handgrad-cifar
+//!
+//! CIFAR-10 for handgrad: a memory-mapped reader of the binary batch files, the homework's
+//! splits and per-pixel mean, and a minibatch gather from the mapped bytes into reusable
+//! [`Matrix`](handgrad_tensor::Matrix) buffers.
+//!
+//! - [`record`]: the 3,073-byte [`Record`] (label + R, G, B planes of 32×32), validated views of
+//!   `&[u8]` ([`parse_records`]) — no_std;
+//! - [`Records`]: the records of several batch files as one indexed sequence, labels kept apart;
+//! - [`Cifar10`] (`std`): open a `cifar-10-batches-bin/` folder by memory-mapping its files;
+//!   a missing test batch is reported by [`Cifar10::test`] while the training records stay usable;
+//! - [`SplitConfig`] / [`Splits`]: 49,000 / 1,000 / 1,000 by default, as index ranges;
+//! - [`PixelMean`] and [`Layout`] (HWC or CHW flattening);
+//! - [`Preprocess`]: `gather(records, rows, x: (n, 3072), y: n labels)` with the mean subtracted,
+//!   no allocation per batch;
+//!
+//! Record parsing, splits, the mean and the gather are `#![no_std]` + `alloc` over in-memory
+//! bytes; memory mapping and archives need the `std` feature (default).
+//!
+//! ```
+//! use handgrad_cifar::{Layout, PixelMean, Preprocess, Records, SplitConfig, RECORD_BYTES};
+//! use handgrad_tensor::Matrix;
+//!
+//! // Four tiny records in the binary layout (label byte, then 3072 pixel bytes).
+//! let mut bytes = vec![0u8; 4 * RECORD_BYTES];
+//! for i in 0..4 {
+//!     bytes[i * RECORD_BYTES] = i as u8; // label i
+//!     bytes[i * RECORD_BYTES + 1] = 10 * i as u8; // red value of pixel (0, 0)
+//! }
+//! let mut train = Records::new();
+//! train.push_owned("data_batch_1.bin", bytes, false).unwrap();
+//!
+//! let splits = SplitConfig { train: 3, val: 1, test: 0 }.split(train.len(), None).unwrap();
+//! let mean = PixelMean::of(&train, splits.train.clone()); // red (0, 0): (0 + 10 + 20) / 3 = 10
+//! let pre = Preprocess::<f32>::new(&mean, Layout::Hwc);
+//!
+//! let (mut x, mut y) = (Matrix::zeros(0, 0), Vec::new()); // reused from batch to batch
+//! pre.gather(&train, &[3, 1], &mut x, &mut y);
+//! assert_eq!(x.shape(), (2, 3072));
+//! assert_eq!(y, [3, 1]);
+//! assert_eq!((x.get(0, 0), x.get(1, 0)), (20.0, 0.0)); // 30 − 10 and 10 − 10
+//! ```
 #![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(feature = "std")]
+pub mod dataset;
+pub mod error;
+pub mod gather;
+pub mod mean;
+pub mod meta;
+pub mod record;
+pub mod records;
+pub mod split;
+
+#[cfg(feature = "std")]
+pub use dataset::{Cifar10, DIR_NAME, META_FILE, OpenOptions, TEST_FILE, TRAIN_FILES};
+pub use error::CifarError;
+pub use gather::Preprocess;
+pub use mean::{Layout, PixelMean};
+pub use meta::parse_class_names;
+pub use record::{
+    IMAGE_BYTES, NUM_CLASSES, RECORD_BYTES, RECORDS_PER_FILE, Record, RecordError, parse_canonical, parse_records,
+};
+pub use records::Records;
+pub use split::{SplitConfig, Splits};

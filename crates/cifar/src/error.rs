@@ -1,0 +1,65 @@
+//! [`CifarError`]: everything that can be wrong with the data on disk, each message naming the
+//! file (and byte offset where one applies) and ending with what to do next.
+
+use alloc::string::String;
+
+use crate::record::RecordError;
+
+/// An I/O or data problem with a CIFAR-10 folder.
+#[derive(Debug, thiserror::Error)]
+pub enum CifarError {
+    /// A batch file's bytes are invalid (length, record count or a label).
+    #[error("{file}: {source}; the file is damaged: run `cargo xtask fetch-cifar` again to reinstall the data")]
+    BadFile {
+        /// The file (path or name).
+        file: String,
+        /// What is wrong, with the byte offset.
+        #[source]
+        source: RecordError,
+    },
+    /// A file the training split needs is not there.
+    #[error(
+        "{file} is missing; run `cargo xtask fetch-cifar` (or `cargo xtask fetch-cifar --from <archive or folder>`) to install CIFAR-10"
+    )]
+    MissingFile {
+        /// The missing file.
+        file: String,
+    },
+    /// The test batch is not there (the development archive ships without it). The training split
+    /// is still usable.
+    #[error(
+        "the test batch {file} is missing (the development archive has none); evaluate on the validation split, or install the canonical archive with `cargo xtask fetch-cifar` to get it"
+    )]
+    MissingTestBatch {
+        /// Where the test batch was expected.
+        file: String,
+    },
+    /// `batches.meta.txt` does not list ten class names.
+    #[error("{file}, line {line}: {reason}; run `cargo xtask fetch-cifar` again to reinstall the data")]
+    ClassNames {
+        /// The metadata file.
+        file: String,
+        /// 1-based line number of the problem (0 when it is about the whole file).
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The requested split sizes do not fit the records present.
+    #[error("{reason}; pass smaller split sizes (SplitConfig) or install the full data with `cargo xtask fetch-cifar`")]
+    Split {
+        /// What does not fit.
+        reason: String,
+    },
+    /// The operating system refused to read a file.
+    #[cfg(feature = "std")]
+    #[error(
+        "could not read {file}: {source}; check that it exists and is readable, or run `cargo xtask fetch-cifar` again"
+    )]
+    Io {
+        /// The file.
+        file: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
