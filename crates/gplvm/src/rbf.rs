@@ -1,0 +1,136 @@
+//! RBF + bias + white kernel, Lawrence's setup for the oil-flow data (Lawrence 2005, §6):
+//!
+//! ```text
+//! k(x_i, x_j) = α·exp(−γ/2·‖x_i − x_j‖²) + b + β⁻¹·δ_ij,      f_ij := α·exp(−γ/2·r²_ij)
+//! ```
+//!
+//! Gradients, with `G = ∂L/∂K` symmetric, `dL = Σ_ij G_ij dK_ij` and `W_ij = G_ij·f_ij`:
+//!
+//! ```text
+//! ∂f_ij/∂x_i = −γ·f_ij·(x_i − x_j)   ⇒  ∂L/∂x_i  = Σ_j (G_ij + G_ji)·∂f_ij/∂x_i
+//!                                                 = −2γ·Σ_j W_ij·(x_i − x_j)
+//! ∂f/∂α = f/α                        ⇒  ∂L/∂ln α = Σ_ij W_ij
+//! ∂f/∂γ = −½·r²·f                    ⇒  ∂L/∂ln γ = −(γ/2)·Σ_ij W_ij·r²_ij
+//! ∂K/∂b = 1 (all entries)            ⇒  ∂L/∂ln b = b·Σ_ij G_ij
+//! ∂K/∂β = −β⁻²·I                     ⇒  ∂L/∂ln β = −β⁻¹·tr G
+//! ```
+//!
+//! The sums over all `(i, j)` are taken over the lower triangle: the diagonal once, each `i > j`
+//! pair twice (`r²_ii = 0`, so the diagonal adds nothing to ∂L/∂X or ∂L/∂ln γ). The backward is one
+//! pass over the lower triangle with no `(n, n, q)` temporaries; the forward caches `f`.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use handgrad_tensor::Matrix;
+use handgrad_tensor::Scalar;
+use handgrad_tensor::matrix::assert_shape;
+
+use crate::kernel::Kernel;
+
+/// `k(x_i, x_j) = α·exp(−γ/2·‖x_i − x_j‖²) + b + β⁻¹·δ_ij`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RbfKernel {
+    /// RBF variance α > 0.
+    pub alpha: f64,
+    /// Inverse squared length scale γ > 0.
+    pub gamma: f64,
+    /// Bias variance b > 0.
+    pub bias: f64,
+    /// Noise precision β > 0 (white-noise variance β⁻¹).
+    pub beta: f64,
+}
+
+impl Default for RbfKernel {
+    /// GPy's defaults: unit variances and length scale, noise variance 1.
+    fn default() -> Self {
+        Self { alpha: 1.0, gamma: 1.0, bias: 1.0, beta: 1.0 }
+    }
+}
+
+/// The forward pass's cache: the RBF part `f_ij` (lower triangle, column-major `(n, n)`).
+#[derive(Clone, Debug)]
+pub struct RbfCache {
+    f: Vec<f64>,
+}
+
+impl Kernel for RbfKernel {
+    type Cache = RbfCache;
+    const NAME: &'static str = "rbf";
+
+    fn hyper_names(&self) -> &'static [&'static str] {
+        &["alpha", "gamma", "bias", "beta"]
+    }
+
+    fn log_hypers(&self, out: &mut [f64]) {
+        out[0] = Scalar::ln(self.alpha);
+        out[1] = Scalar::ln(self.gamma);
+        out[2] = Scalar::ln(self.bias);
+        out[3] = Scalar::ln(self.beta);
+    }
+
+    fn set_log_hypers(&mut self, log: &[f64]) {
+        self.alpha = Scalar::exp(log[0]);
+        self.gamma = Scalar::exp(log[1]);
+        self.bias = Scalar::exp(log[2]);
+        self.beta = Scalar::exp(log[3]);
+    }
+
+    fn new_cache(&self, n: usize) -> RbfCache {
+        RbfCache { f: vec![0.0; n * n] }
+    }
+
+    fn forward(&self, x: &Matrix<f64>, k: &mut [f64], cache: &mut RbfCache) {
+        let (n, q) = x.shape();
+        assert_eq!(k.len(), n * n, "RbfKernel::forward: k has {} elements, x is {:?}", k.len(), x.shape());
+        cache.f.resize(n * n, 0.0);
+        let xs = x.as_slice();
+        let (noise, half_gamma) = (1.0 / self.beta, 0.5 * self.gamma);
+        for j in 0..n {
+            let xj = &xs[j * q..(j + 1) * q];
+            cache.f[j * n + j] = self.alpha;
+            k[j * n + j] = self.alpha + self.bias + noise;
+            for i in j + 1..n {
+                let r2: f64 = xs[i * q..(i + 1) * q].iter().zip(xj).map(|(a, b)| (a - b) * (a - b)).sum();
+                let f = self.alpha * Scalar::exp(-half_gamma * r2);
+                cache.f[j * n + i] = f;
+                k[j * n + i] = f + self.bias;
+            }
+        }
+    }
+
+    fn backward(&self, g: &[f64], x: &Matrix<f64>, cache: &RbfCache, dx: &mut Matrix<f64>, dlog: &mut [f64]) {
+        let (n, q) = x.shape();
+        assert_shape("RbfKernel::backward: dx", dx, (n, q));
+        assert_eq!(g.len(), n * n, "RbfKernel::backward: g has {} elements, x is {:?}", g.len(), x.shape());
+        let xs = x.as_slice();
+        let d = dx.as_mut_slice();
+        d.fill(0.0);
+        let (mut trace_g, mut sum_g_off, mut sum_w, mut sum_w_r2) = (0.0, 0.0, 0.0, 0.0);
+        let two_gamma = 2.0 * self.gamma;
+        for j in 0..n {
+            let gjj = g[j * n + j];
+            trace_g += gjj;
+            sum_w += gjj * cache.f[j * n + j];
+            for i in j + 1..n {
+                let gij = g[j * n + i];
+                let w = gij * cache.f[j * n + i];
+                sum_g_off += gij;
+                sum_w += 2.0 * w;
+                let mut r2 = 0.0;
+                for c in 0..q {
+                    let diff = xs[i * q + c] - xs[j * q + c];
+                    r2 += diff * diff;
+                    let step = two_gamma * w * diff;
+                    d[i * q + c] -= step;
+                    d[j * q + c] += step;
+                }
+                sum_w_r2 += 2.0 * w * r2;
+            }
+        }
+        dlog[0] = sum_w;
+        dlog[1] = -0.5 * self.gamma * sum_w_r2;
+        dlog[2] = self.bias * (trace_g + 2.0 * sum_g_off);
+        dlog[3] = -trace_g / self.beta;
+    }
+}
