@@ -1,0 +1,85 @@
+//! Fused, in-place kernels of the two-layer training step (one pass over memory each).
+//!
+//! - [`bias_relu_inplace`]: `h ← max(0, h + b)` (affine bias add fused with ReLU);
+//! - [`relu_backward_bias_grad`]: `dh ← dh ⊙ [h > 0]` and `db ← Σ_rows dh` in the same pass;
+//! - [`softmax_xent_inplace`]: the softmax cross-entropy loss
+//!   `L = (1/N) Σ_i [ log Σ_j exp(s_ij) − s_{i,y_i} ]`, overwriting the scores by its gradient
+//!   `dL/ds_ij = (softmax(s_i)_j − 1[j = y_i]) / N`, computed stably by subtracting each row's max.
+//!
+//! They are the same equations as `handgrad-nn`'s layers (CS231n assignment 1, `neural_net.py`),
+//! written into the caller's buffers so that a training step allocates nothing.
+
+use handgrad_tensor::matrix::assert_shape;
+use handgrad_tensor::{Matrix, Scalar};
+
+/// `h[i, j] ← max(0, h[i, j] + b[0, j])`. `h: (n, m)`, `b: (1, m)`.
+#[track_caller]
+pub fn bias_relu_inplace<T: Scalar>(h: &mut Matrix<T>, b: &Matrix<T>) {
+    assert_shape("bias_relu_inplace: bias", b, (1, h.cols()));
+    let m = h.cols();
+    if m == 0 {
+        return;
+    }
+    let b = b.as_slice();
+    for row in h.as_mut_slice().chunks_exact_mut(m) {
+        for (v, &bj) in row.iter_mut().zip(b) {
+            let z = *v + bj;
+            *v = if z > T::ZERO { z } else { T::ZERO };
+        }
+    }
+}
+
+/// ReLU backward fused with the bias gradient of the affine layer before it.
+///
+/// `h: (n, m)` is the ReLU *output* (`h > 0` exactly where the input was positive), `dh: (n, m)`
+/// the upstream gradient, overwritten by `dh ⊙ [h > 0]`; `db: (1, m)` is overwritten by its column sums.
+#[track_caller]
+pub fn relu_backward_bias_grad<T: Scalar>(dh: &mut Matrix<T>, h: &Matrix<T>, db: &mut Matrix<T>) {
+    assert!(dh.shape() == h.shape(), "relu_backward_bias_grad: dh{:?} vs h{:?}", dh.shape(), h.shape());
+    assert_shape("relu_backward_bias_grad: db", db, (1, h.cols()));
+    db.fill(T::ZERO);
+    let m = h.cols();
+    if m == 0 {
+        return;
+    }
+    let db = db.as_mut_slice();
+    for (drow, hrow) in dh.as_mut_slice().chunks_exact_mut(m).zip(h.as_slice().chunks_exact(m)) {
+        for ((d, &hv), s) in drow.iter_mut().zip(hrow).zip(db.iter_mut()) {
+            if hv <= T::ZERO {
+                *d = T::ZERO;
+            }
+            *s += *d;
+        }
+    }
+}
+
+/// Mean softmax cross-entropy of `scores: (n, c)` against labels `y: (n,)`; the scores are
+/// overwritten by `dL/dscores`. Returns the loss (accumulated in `f64`).
+///
+/// # Panics
+/// If `y.len() != n`, `n == 0`, `c == 0`, or a label is `≥ c`.
+#[track_caller]
+pub fn softmax_xent_inplace<T: Scalar>(scores: &mut Matrix<T>, y: &[usize]) -> f64 {
+    let (n, c) = scores.shape();
+    assert!(n > 0 && c > 0, "softmax_xent_inplace: empty scores {:?}", scores.shape());
+    assert_eq!(y.len(), n, "softmax_xent_inplace: {} labels for scores{:?}", y.len(), scores.shape());
+    let inv_n = T::ONE / T::from_usize(n);
+    let mut loss = 0.0f64;
+    for (row, &yi) in scores.as_mut_slice().chunks_exact_mut(c).zip(y) {
+        assert!(yi < c, "softmax_xent_inplace: label {yi} out of range for {c} classes");
+        let max = row.iter().copied().fold(row[0], T::max);
+        let shifted_y = row[yi] - max;
+        let mut sum = T::ZERO;
+        for v in row.iter_mut() {
+            *v = (*v - max).exp();
+            sum += *v;
+        }
+        loss += sum.ln().to_f64() - shifted_y.to_f64();
+        let k = inv_n / sum;
+        for v in row.iter_mut() {
+            *v *= k;
+        }
+        row[yi] -= inv_n;
+    }
+    loss / n as f64
+}

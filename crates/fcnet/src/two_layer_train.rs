@@ -1,0 +1,125 @@
+//! The two-layer notebook's training schedule for [`TwoLayerNet`] (CS231n assignment 1,
+//! `TwoLayerNet.train`):
+//!
+//! ```text
+//! iters_per_epoch = max(N_train / batch, 1)
+//! for it in 0..num_iters:
+//!     draw `batch` row indices uniformly WITH replacement; gather them
+//!     loss, grads = net.loss(X_batch, y_batch, reg);  θ ← θ − lr·dθ       (vanilla SGD)
+//!     if it % iters_per_epoch == 0:                                      (so also at it = 0)
+//!         record train accuracy on X_batch, validation accuracy on the whole X_val
+//!         lr ← lr · learning_rate_decay
+//! ```
+//!
+//! One difference from the notebook: `iters_per_epoch` is an integer (the notebook divides floats;
+//! for 49,000 / 200 both give 245). A non-finite loss stops the run with [`TrainError::Diverged`].
+
+use handgrad_tensor::init::Rng;
+use handgrad_tensor::ops::argmax_rows;
+use handgrad_tensor::{Matrix, Par, Scalar};
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+
+use crate::TrainError;
+use crate::data::Samples;
+use crate::eval::{Classifier, accuracy, batch_accuracy};
+use crate::history::{EpochRecord, Progress, TrainHistory};
+use crate::two_layer::{TwoLayerCache, TwoLayerGrads, TwoLayerNet};
+
+/// Hyperparameters of the notebook's SGD schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SgdSchedule {
+    /// Initial learning rate.
+    pub learning_rate: f64,
+    /// Factor applied to the learning rate at each epoch boundary.
+    pub learning_rate_decay: f64,
+    /// L2 strength: the loss adds ½·reg·(ΣW1² + ΣW2²).
+    pub reg: f64,
+    /// Number of SGD iterations.
+    pub num_iters: usize,
+    /// Minibatch size.
+    pub batch_size: usize,
+}
+
+impl SgdSchedule {
+    /// The notebook's first run: lr 1e-4, decay 0.95, reg 0.25, 1,000 iterations, batch 200.
+    pub fn notebook() -> Self {
+        Self { learning_rate: 1e-4, learning_rate_decay: 0.95, reg: 0.25, num_iters: 1000, batch_size: 200 }
+    }
+
+    /// Iterations per epoch for `n` training rows: `max(n / batch, 1)`.
+    pub fn iters_per_epoch(&self, n: usize) -> usize {
+        (n / self.batch_size.max(1)).max(1)
+    }
+}
+
+impl<T: Scalar> Classifier<T> for TwoLayerNet<T> {
+    fn predict_into(&self, x: &Matrix<T>, out: &mut [usize]) {
+        let mut cache = TwoLayerCache::new(self, x.rows());
+        self.forward(x, &mut cache, Par::Seq);
+        argmax_rows(out, &cache.scores);
+    }
+}
+
+impl<T: Scalar> TwoLayerNet<T> {
+    /// Trains with [`SgdSchedule`] on `train`, measuring validation accuracy on `val` at each epoch
+    /// boundary; `on_progress` sees every iteration. Same seed (rng state) and `par` ⇒ same history.
+    ///
+    /// # Errors
+    /// [`TrainError::Diverged`] when a loss is not finite.
+    ///
+    /// # Panics
+    /// If `train` is empty, the batch size is 0, or the data's `dim` differs from the net's input.
+    pub fn train<S: Samples<T> + ?Sized, V: Samples<T> + ?Sized>(
+        &mut self,
+        train: &S,
+        val: &V,
+        schedule: &SgdSchedule,
+        rng: &mut Rng,
+        par: Par,
+        mut on_progress: impl FnMut(&Progress<'_>),
+    ) -> Result<TrainHistory, TrainError> {
+        let (n, batch) = (train.len(), schedule.batch_size);
+        assert!(n > 0 && batch > 0, "TwoLayerNet::train: {n} training rows, batch {batch}");
+        assert_eq!(train.dim(), self.input_dim(), "TwoLayerNet::train: data dim vs net input");
+        let per_epoch = schedule.iters_per_epoch(n);
+        let mut lr = schedule.learning_rate;
+        let reg = T::from_f64(schedule.reg);
+        // Every buffer of the step, allocated once.
+        let mut x = Matrix::zeros(batch, self.input_dim());
+        let (mut y, mut idx, mut pred) = (Vec::with_capacity(batch), vec![0usize; batch], vec![0usize; batch]);
+        let mut cache = TwoLayerCache::new(self, batch);
+        let mut grads = TwoLayerGrads::zeros_like(self);
+        let mut history = TrainHistory { loss: Vec::with_capacity(schedule.num_iters), epochs: Vec::new() };
+        for it in 0..schedule.num_iters {
+            for i in idx.iter_mut() {
+                *i = rng.random_range(0..n);
+            }
+            train.gather(&idx, &mut x, &mut y);
+            let loss = self.loss_into(&x, &y, reg, &mut cache, &mut grads, par);
+            if !loss.is_finite() {
+                return Err(TrainError::Diverged { iter: it, learning_rate: lr, loss });
+            }
+            history.loss.push(loss);
+            self.sgd_step(&grads, T::from_f64(lr));
+            let mut record = None;
+            if it % per_epoch == 0 {
+                self.forward(&x, &mut cache, par);
+                argmax_rows(&mut pred, &cache.scores);
+                let train_acc = batch_accuracy(&pred, &y);
+                let val_acc = accuracy(self, val);
+                history.epochs.push(EpochRecord {
+                    iter: it,
+                    epoch: it / per_epoch,
+                    train_acc,
+                    val_acc,
+                    learning_rate: lr,
+                });
+                record = history.epochs.last();
+                lr *= schedule.learning_rate_decay;
+            }
+            on_progress(&Progress { iter: it, iters: schedule.num_iters, loss, record });
+        }
+        Ok(history)
+    }
+}

@@ -1,0 +1,28 @@
+//! Shared helpers of the integration tests: synthetic data only (never used for a claim about CIFAR).
+#![allow(dead_code)]
+
+use handgrad_fcnet::InMemory;
+use handgrad_tensor::init::{randn, rng_from_seed};
+use handgrad_tensor::{Matrix, Scalar};
+use rand::Rng as _;
+
+/// `n` points of dimension `d` around `classes` random centres (N(0, 1) centres, noise std `noise`),
+/// labels cycling through the classes.
+pub fn blobs<T: Scalar>(n: usize, d: usize, classes: usize, noise: f64, seed: u64) -> InMemory<T> {
+    let mut rng = rng_from_seed(seed);
+    let centres: Matrix<f64> = randn(classes, d, 1.0, &mut rng);
+    let y: Vec<usize> = (0..n).map(|i| i % classes).collect();
+    let x = Matrix::from_fn(n, d, |i, j| {
+        let z: f64 = rng.sample(rand_distr::StandardNormal);
+        T::from_f64(centres.get(y[i], j) + noise * z)
+    });
+    InMemory::new(x, y)
+}
+
+/// `n` points with i.i.d. N(0, 1) features and random labels: only memorisation can fit them.
+pub fn noise<T: Scalar>(n: usize, d: usize, classes: usize, seed: u64) -> InMemory<T> {
+    let mut rng = rng_from_seed(seed);
+    let x = randn(n, d, 1.0, &mut rng);
+    let y = (0..n).map(|_| rng.random_range(0..classes)).collect();
+    InMemory::new(x, y)
+}
