@@ -6,18 +6,20 @@
 //!   **overwrites** the parameter gradients and returns `dx`), and the [`Mode`] argument;
 //! - [`layers`]: affine, ReLU, the affine–ReLU sandwich (each with free, copy-free kernels);
 //! - [`loss`]: softmax cross-entropy and multiclass SVM as `(scores, labels) → (loss, dscores)`,
-//!   and the L2 penalty `½·reg·ΣW²` (weights only).
+//!   and the L2 penalty `½·reg·ΣW²` (weights only);
+//! - [`optim`]: SGD, momentum, Nesterov, RMSProp, Adam — a config value plus per-parameter state,
+//!   `opt.step(&mut w, &dw, &mut state)`; [`optim::UpdateRule`] picks one at run time.
 //!
 //! Rows are samples everywhere: `x: (n_samples, n_features)`. Everything is generic over
 //! [`Scalar`] (`f32` for training, `f64` for gradient checks).
 //!
 //! `#![no_std]` + `alloc`; the `std` feature (default) turns on faer's fast GEMM kernels.
 //!
-//! ## Example: a layer and a loss from explicit parameters, and one update by hand
+//! ## Example: a layer and a loss from explicit parameters, and one optimizer step by hand
 //!
 //! ```
-//! use handgrad_nn::{Layer, layers::Affine, loss::softmax_loss};
-//! use handgrad_tensor::{Matrix, ops::axpy};
+//! use handgrad_nn::optim::{Adam, Optimizer};
+//! use handgrad_nn::{Layer, Matrix, layers::Affine, loss::softmax_loss};
 //!
 //! // A 2-feature, 3-class linear classifier with chosen weights.
 //! let mut fc = Affine::new(
@@ -33,9 +35,11 @@
 //! let dx = fc.backward(&dscores, &mut cache, &mut grads);
 //! assert_eq!(dx.shape(), (2, 2));
 //!
-//! // Plain gradient descent, W ← W − lr·dW, by hand; the loss goes down.
-//! axpy(&mut fc.w, -0.5, &grads.dw);
-//! axpy(&mut fc.b, -0.5, &grads.db);
+//! // One Adam step on each parameter, with its own state created from the parameter.
+//! let adam = Adam::new(0.1); // the learning rate is always explicit
+//! let (mut sw, mut sb) = (adam.init_state(&fc.w), adam.init_state(&fc.b));
+//! adam.step(&mut fc.w, &grads.dw, &mut sw);
+//! adam.step(&mut fc.b, &grads.db, &mut sb);
 //! let (scores, _) = fc.forward(&x);
 //! assert!(softmax_loss(&scores, &y).0 < loss);
 //! ```
@@ -49,6 +53,7 @@ extern crate std;
 pub mod layer;
 pub mod layers;
 pub mod loss;
+pub mod optim;
 
 pub use handgrad_tensor::{Matrix, Scalar};
 pub use layer::{Layer, Mode};
