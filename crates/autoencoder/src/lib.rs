@@ -1,2 +1,65 @@
-//! stub
+//! # handgrad-autoencoder
+//!
+//! Tied autoencoders with hand-derived gradients, and the PCA oracle that says what the linear one
+//! must converge to:
+//!
+//! - [`TiedLinearAe`]: loss `½‖WᵀW x − x‖²` averaged over a batch, gradient `W(x rᵀ + r xᵀ)` with
+//!   `r = WᵀW x − x` (batched `W(XᵀR + RᵀX)/N`, computed with `(N, m)`/`(m, n)` GEMMs only); the
+//!   two-path derivation is in [`linear`];
+//! - [`TiedNonlinearAe`]: loss `½‖f(Wᵀ f(W x)) − x‖²` for `f` ∈ [`Activation`] (sigmoid, tanh,
+//!   ReLU, identity), backward in exact reverse order of the forward ([`nonlinear`]);
+//! - [`Pca`]: `C = XᵀX/N`, its eigen-decomposition (faer), the optimal loss `½Σ_{j>m} λ_j`, and
+//!   [`Pca::compare`]: principal angles, `‖WWᵀ − I‖`, `eig(WCWᵀ)` against `λ_1..λ_m` ([`pca`]);
+//!
+//! Shapes: rows are samples, `x: (n_samples, n)`, `W: (m, n)`.
+//!
+//! ```
+//! use handgrad_autoencoder::{LinearGrads, Pca, TiedLinearAe};
+//! use handgrad_tensor::{Matrix, Par};
+//!
+//! // Four samples in 3-D, code size 1. W = the top eigenvector reaches the PCA optimum.
+//! let x = Matrix::from_rows(&[[2.0, 0.1, 0.0], [-2.0, 0.0, 0.1], [1.0, -0.1, 0.0], [-1.0, 0.0, -0.1]]);
+//! let pca = Pca::fit(&x, Par::Seq).unwrap();
+//! let ae = TiedLinearAe::new(pca.components(1));
+//! let (loss, cache) = ae.forward(&x);
+//! assert!((loss - pca.optimal_loss(1)).abs() < 1e-12);
+//!
+//! // ... where the gradient vanishes.
+//! let mut grads = LinearGrads::new(1, 3);
+//! ae.backward(&x, &cache, &mut grads);
+//! assert!(handgrad_tensor::ops::max_abs(&grads.dw) < 1e-12);
+//! assert!(pca.compare(&ae.w).unwrap().max_angle() < 1e-12);
+//! ```
 #![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod activation;
+mod decomp;
+pub mod linear;
+pub mod nonlinear;
+pub mod pca;
+
+pub use activation::Activation;
+pub use linear::{LinearCache, LinearGrads, TiedLinearAe};
+pub use nonlinear::{NonlinearCache, NonlinearGrads, TiedNonlinearAe};
+pub use pca::{Pca, PcaComparison};
+
+/// Numerical failures of the PCA oracle.
+#[derive(Debug, thiserror::Error)]
+pub enum PcaError {
+    /// An iterative factorisation did not converge.
+    #[error(
+        "{what} of a ({rows}, {cols}) matrix did not converge; check the data and weights for NaN or infinite values"
+    )]
+    NoConvergence {
+        /// Which factorisation.
+        what: &'static str,
+        /// Rows of the factorised matrix.
+        rows: usize,
+        /// Columns of the factorised matrix.
+        cols: usize,
+    },
+}

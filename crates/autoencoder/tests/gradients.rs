@@ -1,0 +1,127 @@
+//! Finite-difference checks of both losses' gradients in f64, and the stationary point W = 0.
+
+use handgrad_autoencoder::{Activation, LinearGrads, NonlinearGrads, TiedLinearAe, TiedNonlinearAe};
+use handgrad_tensor::gradcheck::{assert_gradient, numeric_gradient};
+use handgrad_tensor::init::{randn, rng_from_seed};
+use handgrad_tensor::{Matrix, ops, tol};
+
+/// A random batch `x: (5, 7)` and weights `w: (3, 7)`.
+fn problem(seed: u64) -> (Matrix<f64>, Matrix<f64>) {
+    let mut rng = rng_from_seed(seed);
+    let x = randn(5, 7, 1.0, &mut rng);
+    let w = randn(3, 7, 0.5, &mut rng);
+    (x, w)
+}
+
+fn linear_analytic(w: &Matrix<f64>, x: &Matrix<f64>) -> Matrix<f64> {
+    let ae = TiedLinearAe::new(w.clone());
+    let (_, cache) = ae.forward(x);
+    let mut grads = LinearGrads::new(w.rows(), w.cols());
+    ae.backward(x, &cache, &mut grads);
+    grads.dw
+}
+
+fn nonlinear_analytic(w: &Matrix<f64>, x: &Matrix<f64>, f: Activation) -> Matrix<f64> {
+    let ae = TiedNonlinearAe::new(w.clone(), f);
+    let (_, cache) = ae.forward(x);
+    let mut grads = NonlinearGrads::new(w.rows(), w.cols());
+    ae.backward(x, &cache, &mut grads);
+    grads.dw
+}
+
+#[test]
+fn linear_gradient_matches_finite_differences() {
+    for seed in 0..3 {
+        let (x, w) = problem(seed);
+        let numeric = numeric_gradient(|w| TiedLinearAe::new(w.clone()).forward(&x).0, &w, tol::FD_STEP);
+        let err = assert_gradient("tied linear dW", &linear_analytic(&w, &x), &numeric, tol::GRAD_SMOOTH);
+        eprintln!("linear seed {seed}: rel_error {err:.2e}");
+    }
+}
+
+/// The smallest |pre-activation| of both layers: ReLU is only checked away from its kink. A decoder
+/// input that is exactly 0 because the sample's whole code is 0 (all ReLUs off) stays 0 under small
+/// perturbations (the encoder inputs are away from 0), so the loss is smooth there; skip those.
+fn min_abs_preactivation(w: &Matrix<f64>, x: &Matrix<f64>, f: Activation) -> f64 {
+    let (_, cache) = TiedNonlinearAe::new(w.clone(), f).forward(x);
+    let a2_live = cache.a2.as_slice().iter().filter(|v| **v != 0.0);
+    cache.a1.as_slice().iter().chain(a2_live).fold(f64::INFINITY, |m, v| m.min(v.abs()))
+}
+
+#[test]
+fn nonlinear_gradients_match_finite_differences() {
+    for f in Activation::ALL {
+        for seed in 10..13 {
+            let (x, w) = problem(seed);
+            if f == Activation::Relu {
+                let gap = min_abs_preactivation(&w, &x, f);
+                assert!(gap > 1e3 * tol::FD_STEP, "seed {seed} puts a ReLU input at {gap:.1e}; pick another seed");
+            }
+            let numeric = numeric_gradient(|w| TiedNonlinearAe::new(w.clone(), f).forward(&x).0, &w, tol::FD_STEP);
+            let analytic = nonlinear_analytic(&w, &x, f);
+            let err = assert_gradient(&format!("tied {} dW", f.name()), &analytic, &numeric, tol::GRAD_SMOOTH);
+            eprintln!("{} seed {seed}: rel_error {err:.2e}", f.name());
+        }
+    }
+}
+
+/// With f = identity the nonlinear model is the linear one: same loss, same gradient.
+#[test]
+fn identity_activation_equals_linear_model() {
+    let (x, w) = problem(20);
+    let (l_lin, _) = TiedLinearAe::new(w.clone()).forward(&x);
+    let (l_id, _) = TiedNonlinearAe::new(w.clone(), Activation::Identity).forward(&x);
+    assert!((l_lin - l_id).abs() <= tol::NAIVE_F64 * l_lin.abs());
+    let d_lin = linear_analytic(&w, &x);
+    let d_id = nonlinear_analytic(&w, &x, Activation::Identity);
+    let err = handgrad_tensor::gradcheck::rel_error(&d_lin, &d_id);
+    assert!(err < 1e-10, "identity vs linear gradient: rel_error {err:.2e}");
+}
+
+/// W = 0 is a stationary point of the linear loss (and of tanh, ReLU, identity, since f(0) = 0),
+/// but not of the sigmoid model, whose code at W = 0 is 1/2, not 0.
+#[test]
+fn zero_weights_are_stationary() {
+    let (x, _) = problem(30);
+    let w0 = Matrix::zeros(3, 7);
+    assert_eq!(ops::max_abs(&linear_analytic(&w0, &x)), 0.0);
+    // Finite differences agree that the loss is flat to first order there.
+    let numeric = numeric_gradient(|w| TiedLinearAe::new(w.clone()).forward(&x).0, &w0, tol::FD_STEP);
+    assert!(ops::max_abs(&numeric) < 1e-9, "numeric gradient at W = 0: {:.2e}", ops::max_abs(&numeric));
+    for f in [Activation::Tanh, Activation::Relu, Activation::Identity] {
+        assert_eq!(ops::max_abs(&nonlinear_analytic(&w0, &x, f)), 0.0, "{}", f.name());
+    }
+    assert!(ops::max_abs(&nonlinear_analytic(&w0, &x, Activation::Sigmoid)) > 1e-3);
+}
+
+/// The backward overwrites dW (it does not accumulate), and reused buffers give the same numbers
+/// for batches of different sizes.
+#[test]
+fn buffers_are_reused_and_gradients_overwritten() {
+    let (x, w) = problem(40);
+    let small = Matrix::from_vec(2, 7, x.as_slice()[..14].to_vec());
+    let ae = TiedLinearAe::new(w.clone());
+    let mut cache = handgrad_autoencoder::LinearCache::new();
+    let mut grads = LinearGrads::new(3, 7);
+    for batch in [&x, &small, &x] {
+        let loss = ae.forward_into(batch, &mut cache);
+        ae.backward(batch, &cache, &mut grads);
+        assert_eq!(loss, ae.forward(batch).0);
+        assert_eq!(grads.dw, linear_analytic(&w, batch));
+    }
+    let nae = TiedNonlinearAe::new(w.clone(), Activation::Tanh);
+    let mut ncache = handgrad_autoencoder::NonlinearCache::new();
+    let mut ngrads = NonlinearGrads::new(3, 7);
+    for batch in [&x, &small, &x] {
+        nae.forward_into(batch, &mut ncache);
+        nae.backward(batch, &ncache, &mut ngrads);
+        assert_eq!(ngrads.dw, nonlinear_analytic(&w, batch, Activation::Tanh));
+    }
+}
+
+#[test]
+#[should_panic(expected = "does not fit")]
+fn shape_mismatch_panics_with_both_shapes() {
+    let (x, _) = problem(50);
+    TiedLinearAe::new(Matrix::<f64>::zeros(3, 6)).forward(&x);
+}

@@ -1,0 +1,76 @@
+//! Acceptance on real data: the oil-flow set (1,000 × 12, centred), m = 2. A converged tied linear
+//! autoencoder must match PCA: loss within 1e-8 (relative) of ½Σ_{j>2}λ_j, largest principal angle
+//! below 1e-6 rad, ‖WWᵀ − I‖ below 1e-6. Skips (with the reason) when the data are absent.
+
+use std::path::{Path, PathBuf};
+
+use handgrad_autoencoder::{LinearCache, LinearGrads, Pca, TiedLinearAe};
+use handgrad_tensor::init::{randn, rng_from_seed};
+use handgrad_tensor::{Matrix, Par, ops};
+
+/// `<root>/datasets/oil` (installed by `cargo xtask fetch-oil`) or `<root>/../shared/datasets/oil`.
+fn oil_file() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    [root.join("datasets/oil/DataTrn.txt"), root.join("../shared/datasets/oil/DataTrn.txt")]
+        .into_iter()
+        .find(|p| p.is_file())
+}
+
+/// The 12-column whitespace-separated text file as an `(N, 12)` matrix, each column centred.
+fn load_centred(path: &Path) -> Matrix<f64> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_whitespace().map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let mut x = Matrix::from_rows(&rows);
+    let n = x.rows() as f64;
+    let mut mean = Matrix::zeros(1, x.cols());
+    ops::col_sums(&mut mean, &x, handgrad_tensor::Accum::Replace);
+    ops::scale(&mut mean, -1.0 / n);
+    ops::add_row(&mut x, &mean);
+    x
+}
+
+#[test]
+fn oil_m2_reaches_the_pca_optimum() {
+    let Some(path) = oil_file() else {
+        eprintln!(
+            "SKIPPED: oil data not found under datasets/oil or ../shared/datasets/oil (run `cargo xtask fetch-oil`)"
+        );
+        return;
+    };
+    let x = load_centred(&path);
+    assert_eq!(x.shape(), (1000, 12));
+    let pca = Pca::fit(&x, Par::Seq).unwrap();
+
+    // Full-batch gradient descent from a small seeded W. Near the optimum the Hessian's largest
+    // eigenvalue is about 4λ₁ (scaling W), so lr = 1/(4λ₁) is stable and contracts the slowest mode
+    // (rotation between u₂ and u₃) by about 1 − (λ₂ − λ₃)/(4λ₁)·2 per step.
+    let mut ae = TiedLinearAe::new(randn(2, 12, 0.1, &mut rng_from_seed(0)));
+    let lr = 0.25 / pca.eigenvalues()[0];
+    let mut cache = LinearCache::new();
+    let mut grads = LinearGrads::new(2, 12);
+    let mut steps = 0;
+    while steps < 5000 {
+        ae.forward_into(&x, &mut cache);
+        ae.backward(&x, &cache, &mut grads);
+        ops::axpy(&mut ae.w, -lr, &grads.dw);
+        steps += 1;
+        if steps % 100 == 0 && ops::max_abs(&grads.dw) < 1e-13 {
+            break;
+        }
+    }
+    let loss = ae.forward(&x).0;
+    let cmp = pca.compare(&ae.w).unwrap();
+    let rel = (loss - pca.optimal_loss(2)) / pca.optimal_loss(2);
+    eprintln!(
+        "oil m=2 after {steps} GD steps: loss {loss:.12e}, optimum {:.12e}, rel {rel:.2e}\n{cmp}",
+        pca.optimal_loss(2)
+    );
+    assert!(rel.abs() < 1e-8, "relative gap {rel:.3e}");
+    assert!(cmp.max_angle() < 1e-6, "max angle {:.3e}", cmp.max_angle());
+    assert!(cmp.orthonormality_error < 1e-6, "‖WWᵀ − I‖ {:.3e}", cmp.orthonormality_error);
+    assert!(cmp.eigenvalue_error() < 1e-8, "{cmp}");
+}
