@@ -1,0 +1,294 @@
+//! Installing CIFAR-10 from `cifar-10-binary.tar.gz` or from an extracted folder (needs `std`);
+//! the logic behind `cargo xtask fetch-cifar`, kept here so that it is unit-tested and fuzzed.
+//!
+//! The archive is read once, as a stream: file → MD5 → gunzip → tar. Only the known members of
+//! `cifar-10-batches-bin/` are unpacked (five training batches, the test batch, the class names
+//! and the readme; anything else is skipped, and member paths are never joined unchecked), each
+//! hashed with SHA-256 as it is written into a staging folder. The staged folder is then opened
+//! with the full reader checks ([`crate::Cifar10::open`]: sizes, 10,000 records per file, labels,
+//! class names), a manifest is written, and the folder is renamed into place
+//! ([`crate::install`]). A truncated or corrupt archive fails inside the stream and leaves the
+//! earlier state of `datasets/` untouched.
+//!
+//! Checksums: the canonical archive's MD5 is [`CANONICAL_MD5`] (Krizhevsky's download page). A
+//! download must match it ([`Checksum::Required`]); a local archive that does not (such as the
+//! development copy rebuilt from JPEGs) is accepted and reported ([`Checksum::Reported`]).
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read};
+use std::path::{Component, Path, PathBuf};
+use std::string::{String, ToString};
+use std::vec::Vec;
+use std::{format, vec};
+
+use md5::Md5;
+
+use crate::dataset::{Cifar10, DIR_NAME, META_FILE, OpenOptions, TEST_FILE, TRAIN_FILES};
+use crate::error::CifarError;
+use crate::install::{
+    FileEntry, HashingReader, HashingWriter, copy_hashed, installed, replace_dir, staging_dir, write_manifest,
+};
+
+/// Where the canonical archive is published.
+pub const CANONICAL_URL: &str = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
+/// MD5 of the canonical archive, as published with it.
+pub const CANONICAL_MD5: &str = "c32a1d4ab5d03f1284b67883e8d87530";
+/// Size of the canonical archive in bytes.
+pub const CANONICAL_SIZE: u64 = 170_052_171;
+/// The readme shipped in the canonical archive (kept when present).
+pub const README_FILE: &str = "readme.html";
+
+/// What to do with the archive's MD5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checksum {
+    /// The archive must have this MD5 (hex); anything else is an error (downloads).
+    Required(&'static str),
+    /// Compute and report the MD5, compare it with [`CANONICAL_MD5`], never fail on it (local copies).
+    Reported,
+}
+
+/// Why an install failed. Every message says what to do next; none of these leaves a partial
+/// dataset behind.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// Reading the source or writing the staging folder failed.
+    #[error(
+        "could not read or write {path}: {source}; check the path, permissions and free space (datasets/ was left as it was)"
+    )]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The archive is not a complete gzip-compressed tar stream.
+    #[error(
+        "{path} is truncated or corrupt ({detail}); copy or download the archive again (datasets/ was left as it was)"
+    )]
+    Corrupt {
+        /// The archive.
+        path: String,
+        /// What the decoder reported.
+        detail: String,
+    },
+    /// The MD5 differs from the required one.
+    #[error(
+        "{path} has MD5 {actual}, expected {expected}: the file is damaged or not the canonical archive; download it again (datasets/ was left as it was)"
+    )]
+    Checksum {
+        /// The archive.
+        path: String,
+        /// Required MD5.
+        expected: String,
+        /// Computed MD5.
+        actual: String,
+    },
+    /// The archive or folder does not have CIFAR-10's structure.
+    #[error("{path}: {detail}; point --from at cifar-10-binary.tar.gz or at its extracted cifar-10-batches-bin folder")]
+    Structure {
+        /// The archive or folder.
+        path: String,
+        /// What is missing or wrong.
+        detail: String,
+    },
+    /// The unpacked files failed the reader's checks.
+    #[error("the unpacked data is invalid: {0}")]
+    Data(#[from] CifarError),
+}
+
+/// What an install did.
+#[derive(Debug, Clone)]
+pub struct InstallReport {
+    /// The installed folder (`<datasets>/cifar-10-batches-bin`).
+    pub dir: PathBuf,
+    /// MD5 of the source archive (`None` for a folder).
+    pub md5: Option<String>,
+    /// `true` when that MD5 is the canonical archive's.
+    pub canonical: bool,
+    /// The installed files with sizes and SHA-256.
+    pub files: Vec<FileEntry>,
+    /// Whether the test batch was present.
+    pub has_test: bool,
+    /// Archive members that were not unpacked (unknown names, links, other folders).
+    pub skipped: Vec<String>,
+}
+
+/// The installed CIFAR-10 folder under `datasets` when it carries a manifest whose sizes match.
+pub fn installed_cifar(datasets: &Path) -> Option<PathBuf> {
+    let dir = datasets.join(DIR_NAME);
+    installed(&dir).map(|_| dir)
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ArchiveError + '_ {
+    move |source| ArchiveError::Io { path: path.display().to_string(), source }
+}
+
+/// The names a CIFAR-10 folder may hold (and that are unpacked from an archive).
+fn known(name: &str) -> bool {
+    TRAIN_FILES.contains(&name) || name == TEST_FILE || name == META_FILE || name == README_FILE
+}
+
+/// The file name of an archive member `cifar-10-batches-bin/<name>` with a known name, or `None`.
+fn member_name(path: &Path) -> Option<String> {
+    let parts: Vec<Component<'_>> = path.components().filter(|c| !matches!(c, Component::CurDir)).collect();
+    match parts.as_slice() {
+        [Component::Normal(dir), Component::Normal(file)] if *dir == DIR_NAME => {
+            let name = file.to_str()?;
+            known(name).then(|| name.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Unpacks the known members of a `.tar.gz` stream into `out_dir` (which must exist), hashing
+/// the compressed stream with MD5 and each member with SHA-256. Returns
+/// `(members written, members skipped, archive MD5)`. `label` names the source in errors.
+///
+/// Does not validate the data; [`install_archive`] does that afterwards.
+pub fn unpack<R: Read>(
+    reader: R,
+    label: &str,
+    out_dir: &Path,
+) -> Result<(Vec<FileEntry>, Vec<String>, String), ArchiveError> {
+    let corrupt = |e: io::Error| ArchiveError::Corrupt { path: label.into(), detail: e.to_string() };
+    let mut hashed = HashingReader::<_, Md5>::new(reader);
+    let (mut files, mut skipped) = (Vec::new(), Vec::new());
+    {
+        let mut gz = flate2::read::GzDecoder::new(&mut hashed);
+        {
+            let mut tar = tar::Archive::new(&mut gz);
+            for entry in tar.entries().map_err(corrupt)? {
+                let mut entry = entry.map_err(corrupt)?;
+                let path = entry.path().map_err(corrupt)?.into_owned();
+                let regular = entry.header().entry_type().is_file();
+                let name = match member_name(&path) {
+                    Some(n) if regular => n,
+                    _ => {
+                        if !entry.header().entry_type().is_dir() {
+                            skipped.push(path.display().to_string());
+                        }
+                        continue;
+                    }
+                };
+                if files.iter().any(|f: &FileEntry| f.name == name) {
+                    return Err(ArchiveError::Structure {
+                        path: label.into(),
+                        detail: format!("member {name} appears twice"),
+                    });
+                }
+                let dst = out_dir.join(&name);
+                let mut w = HashingWriter::new(io::BufWriter::new(File::create(&dst).map_err(io_err(&dst))?));
+                io::copy(&mut entry, &mut w).map_err(corrupt)?;
+                let (size, sha256, _) = w.finish().map_err(io_err(&dst))?;
+                let expected = entry.header().size().map_err(corrupt)?;
+                if size != expected {
+                    return Err(ArchiveError::Corrupt {
+                        path: label.into(),
+                        detail: format!("member {name} ends after {size} of {expected} bytes"),
+                    });
+                }
+                files.push(FileEntry { name, size, sha256 });
+            }
+        }
+        // Read to the end of the gzip stream: this checks its CRC and length trailer.
+        io::copy(&mut gz, &mut io::sink()).map_err(corrupt)?;
+    }
+    let (_, md5) = hashed.finish().map_err(corrupt)?;
+    Ok((files, skipped, md5))
+}
+
+/// Installs CIFAR-10 from a `.tar.gz` at `archive` into `<datasets>/cifar-10-batches-bin`,
+/// replacing any earlier copy only once the new one is complete and valid (canonical checks:
+/// 10,000 records per batch file).
+pub fn install_archive(archive: &Path, datasets: &Path, checksum: Checksum) -> Result<InstallReport, ArchiveError> {
+    install_archive_with(archive, datasets, checksum, OpenOptions::default())
+}
+
+/// [`install_archive`] with the reader checks of `options` (tests use small batch files).
+pub fn install_archive_with(
+    archive: &Path,
+    datasets: &Path,
+    checksum: Checksum,
+    options: OpenOptions,
+) -> Result<InstallReport, ArchiveError> {
+    let label = archive.display().to_string();
+    let file = File::open(archive).map_err(io_err(archive))?;
+    let staging = staging_dir(datasets).map_err(io_err(datasets))?;
+    let staged = staging.path().join(DIR_NAME);
+    fs::create_dir(&staged).map_err(io_err(&staged))?;
+    let (files, skipped, md5) = unpack(BufReader::with_capacity(1 << 20, file), &label, &staged)?;
+    match checksum {
+        Checksum::Required(expected) if md5 != expected => {
+            return Err(ArchiveError::Checksum { path: label, expected: expected.into(), actual: md5 });
+        }
+        _ => {}
+    }
+    let canonical = md5 == CANONICAL_MD5;
+    let source = format!("archive {label} (md5 {md5}{})", if canonical { ", canonical" } else { ", not canonical" });
+    let done = Staged { staging, files, source, md5: Some(md5), canonical, skipped };
+    done.finish(&label, datasets, options)
+}
+
+/// Installs CIFAR-10 from an extracted folder: either `cifar-10-batches-bin` itself or a folder
+/// that contains it. The files are checked, copied (hashed) into a staging folder and moved into
+/// place; the source is left untouched.
+pub fn install_folder(src: &Path, datasets: &Path) -> Result<InstallReport, ArchiveError> {
+    install_folder_with(src, datasets, OpenOptions::default())
+}
+
+/// [`install_folder`] with the reader checks of `options`.
+pub fn install_folder_with(src: &Path, datasets: &Path, options: OpenOptions) -> Result<InstallReport, ArchiveError> {
+    let src = if src.join(DIR_NAME).is_dir() { src.join(DIR_NAME) } else { src.to_path_buf() };
+    let label = src.display().to_string();
+    for name in TRAIN_FILES.iter().chain([&META_FILE]) {
+        if !src.join(name).is_file() {
+            return Err(ArchiveError::Structure { path: label, detail: format!("{name} is missing") });
+        }
+    }
+    Cifar10::open_with(&src, options)?;
+    let staging = staging_dir(datasets).map_err(io_err(datasets))?;
+    let staged = staging.path().join(DIR_NAME);
+    fs::create_dir(&staged).map_err(io_err(&staged))?;
+    let mut files = vec![];
+    for entry in fs::read_dir(&src).map_err(io_err(&src))? {
+        let entry = entry.map_err(io_err(&src))?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if known(&name) && entry.path().is_file() {
+            files.push(copy_hashed(&entry.path(), &staged.join(&name), &name).map_err(io_err(&entry.path()))?);
+        }
+    }
+    let done =
+        Staged { staging, files, source: format!("folder {label}"), md5: None, canonical: false, skipped: vec![] };
+    done.finish(&label, datasets, options)
+}
+
+/// A staged copy waiting for its final checks.
+struct Staged {
+    staging: tempfile::TempDir,
+    files: Vec<FileEntry>,
+    source: String,
+    md5: Option<String>,
+    canonical: bool,
+    skipped: Vec<String>,
+}
+
+impl Staged {
+    /// Checks the staged folder with the reader, writes the manifest and moves it into place.
+    fn finish(mut self, label: &str, datasets: &Path, options: OpenOptions) -> Result<InstallReport, ArchiveError> {
+        let staged = self.staging.path().join(DIR_NAME);
+        for name in TRAIN_FILES.iter().chain([&META_FILE]) {
+            if !self.files.iter().any(|f| f.name == *name) {
+                let detail = format!("{DIR_NAME}/{name} is missing");
+                return Err(ArchiveError::Structure { path: label.into(), detail });
+            }
+        }
+        let has_test = Cifar10::open_with(&staged, options)?.has_test();
+        self.files.sort_by(|a, b| a.name.cmp(&b.name));
+        write_manifest(&staged, &self.source, &self.files).map_err(io_err(&staged))?;
+        let dir = datasets.join(DIR_NAME);
+        replace_dir(&staged, &dir).map_err(io_err(&dir))?;
+        let Staged { files, md5, canonical, skipped, .. } = self;
+        Ok(InstallReport { dir, md5, canonical, files, has_test, skipped })
+    }
+}

@@ -1,0 +1,82 @@
+//! Real data: installs `<root>/../shared/datasets/cifar-10-train-binary.tar.gz` (the development
+//! copy of the 50,000 training images) into a temporary folder and checks it end to end.
+//! Skips, saying why, when the archive is not there.
+
+use std::path::PathBuf;
+
+use handgrad_cifar::archive::{Checksum, install_archive, installed_cifar};
+use handgrad_cifar::{Cifar10, CifarError, Layout, NUM_CLASSES, PixelMean, Preprocess, SplitConfig};
+use handgrad_tensor::Matrix;
+
+fn shared_archive() -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = root.join("../shared/datasets/cifar-10-train-binary.tar.gz");
+    if path.is_file() {
+        Some(path)
+    } else {
+        println!("SKIPPED: {} not found (the development copy of CIFAR-10 lives there)", path.display());
+        None
+    }
+}
+
+/// Resident memory of this process in kB (Linux), from /proc/self/status.
+fn vm_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn development_archive_installs_and_reads() {
+    let Some(archive) = shared_archive() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let datasets = tmp.path().join("datasets");
+
+    let t = std::time::Instant::now();
+    let report = install_archive(&archive, &datasets, Checksum::Reported).unwrap();
+    println!("installed in {:.2} s, md5 {:?}", t.elapsed().as_secs_f64(), report.md5);
+    assert!(!report.canonical, "the development copy is documented as not matching the canonical MD5");
+    assert!(!report.has_test, "the development copy has no test batch");
+    assert_eq!(report.files.len(), 6);
+    assert_eq!(installed_cifar(&datasets), Some(report.dir.clone()));
+
+    let rss_before = vm_rss_kb();
+    let data = Cifar10::open(&report.dir).unwrap();
+    let rss_after = vm_rss_kb();
+    if let (Some(a), Some(b)) = (rss_before, rss_after) {
+        println!("VmRSS before open {a} kB, after open {b} kB");
+        assert!(b.saturating_sub(a) < 20_000, "opening must not read the 150 MB of pixels ({a} → {b} kB)");
+    }
+
+    assert_eq!(data.train.len(), 50_000);
+    assert_eq!(data.classes[0], "airplane");
+    assert_eq!(data.classes[9], "truck");
+    let mut counts = [0usize; NUM_CLASSES];
+    for &l in data.train.labels() {
+        counts[usize::from(l)] += 1;
+    }
+    assert_eq!(counts, [5_000; NUM_CLASSES], "CIFAR-10 has 5,000 training images per class");
+    assert!(matches!(data.test(), Err(CifarError::MissingTestBatch { .. })));
+
+    let splits = data.splits(&SplitConfig::default()).unwrap();
+    assert_eq!((splits.train.len(), splits.val.len(), splits.test), (49_000, 1_000, None));
+    let mean = PixelMean::of(&data.train, splits.train.clone());
+    let m = mean.chw();
+    assert!(m.iter().all(|&v| (60.0..200.0).contains(&v)), "natural-image means lie well inside 0..255");
+    // The widely quoted per-channel means of CIFAR-10's training set: 0.4914, 0.4822, 0.4465 (×255).
+    for (ch, want) in [0.4914, 0.4822, 0.4465].into_iter().enumerate() {
+        let got = m[ch * 1024..(ch + 1) * 1024].iter().sum::<f64>() / 1024.0 / 255.0;
+        println!("channel {ch} mean {got:.4} (published {want})");
+        assert!((got - want).abs() < 0.01, "channel {ch}: mean {got:.4}, published {want}");
+    }
+
+    let pre = Preprocess::<f32>::new(&mean, Layout::Hwc);
+    let (mut x, mut y) = (Matrix::zeros(0, 0), Vec::new());
+    pre.gather(&data.train, &[49_999, 0, 12_345], &mut x, &mut y);
+    assert_eq!(y, [49_999, 0, 12_345].map(|i| usize::from(data.train.label(i))));
+    let r = data.train.record(12_345);
+    assert_eq!(
+        x.get(2, Layout::Hwc.index(7, 9, 1)),
+        f32::from(r.pixel(7, 9, 1)) - mean.chw()[1024 + 7 * 32 + 9] as f32
+    );
+}
