@@ -19,8 +19,8 @@
 //! nothing after the first step. [`Layer::forward`] and [`Layer::backward`] are allocating
 //! conveniences for tests and examples.
 //!
-//! Layers whose forward needs more than `x` — `Dropout` (an RNG
-//! and the mode) and `BatchNorm` (the mode, and it updates
+//! Layers whose forward needs more than `x` — [`Dropout`](crate::layers::Dropout) (an RNG
+//! and the mode) and [`BatchNorm`](crate::layers::BatchNorm) (the mode, and it updates
 //! running averages) — follow the same conventions with their own methods, taking [`Mode`] as an
 //! argument.
 

@@ -4,7 +4,8 @@
 //!
 //! - [`layer`]: the layer contract ([`Layer`]: `forward → (out, cache)`, `backward(dout, cache)`
 //!   **overwrites** the parameter gradients and returns `dx`), and the [`Mode`] argument;
-//! - [`layers`]: affine, ReLU, the affine–ReLU sandwich (each with free, copy-free kernels);
+//! - [`layers`]: affine, ReLU, the affine–ReLU sandwich, sigmoid, tanh, Swish, inverted dropout and
+//!   batch normalisation (each with free kernels writing into caller buffers);
 //! - [`loss`]: softmax cross-entropy and multiclass SVM as `(scores, labels) → (loss, dscores)`,
 //!   and the L2 penalty `½·reg·ΣW²` (weights only);
 //! - [`optim`]: SGD, momentum, Nesterov, RMSProp, Adam — a config value plus per-parameter state,

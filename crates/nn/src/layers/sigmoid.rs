@@ -1,0 +1,74 @@
+//! Logistic sigmoid: `out = σ(x) = 1 / (1 + e^{−x})`, elementwise.
+//!
+//! Backward: `dx = dout ⊙ σ(x) ⊙ (1 − σ(x))`, read from the saved output.
+//! Computed stably: `1 / (1 + e^{−x})` for `x ≥ 0`, `e^{x} / (1 + e^{x})` for `x < 0`, so `exp`
+//! never overflows. Shapes: `x, out, dout, dx: (n, d)`.
+
+use handgrad_tensor::ops::{map, zip_map};
+use handgrad_tensor::{Matrix, Scalar};
+
+use crate::layer::Layer;
+
+/// σ(x) for one scalar, without overflow for large `|x|`.
+#[inline]
+pub fn sigmoid<T: Scalar>(x: T) -> T {
+    if x >= T::ZERO {
+        T::ONE / (T::ONE + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (T::ONE + e)
+    }
+}
+
+/// `out = σ(x)`; `out` is resized to `x`'s shape.
+pub fn sigmoid_forward<T: Scalar>(x: &Matrix<T>, out: &mut Matrix<T>) {
+    out.resize(x.rows(), x.cols());
+    map(out, x, sigmoid);
+}
+
+/// `dx = dout ⊙ s ⊙ (1 − s)` where `s = σ(x)` is the forward **output**; `dx` is resized.
+///
+/// # Panics
+/// If `dout` and `s` differ in shape.
+#[track_caller]
+pub fn sigmoid_backward<T: Scalar>(dout: &Matrix<T>, s: &Matrix<T>, dx: &mut Matrix<T>) {
+    dx.resize(dout.rows(), dout.cols());
+    zip_map(dx, dout, s, |g, s| g * s * (T::ONE - s));
+}
+
+/// The sigmoid layer (no parameters).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sigmoid;
+
+/// What [`Sigmoid`]'s forward saves: a copy of its output.
+#[derive(Clone, Debug)]
+pub struct SigmoidCache<T: Scalar> {
+    /// `σ(x): (n, d)`.
+    pub out: Matrix<T>,
+}
+
+impl<T: Scalar> Default for SigmoidCache<T> {
+    fn default() -> Self {
+        Self { out: Matrix::zeros(0, 0) }
+    }
+}
+
+impl<T: Scalar> Layer<T> for Sigmoid {
+    type Cache = SigmoidCache<T>;
+    type Grads = ();
+
+    fn zero_grads(&self) {}
+
+    fn forward_into(&self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut SigmoidCache<T>) {
+        sigmoid_forward(x, out);
+        cache.out.resize(out.rows(), out.cols());
+        cache.out.copy_from(out);
+    }
+
+    #[track_caller]
+    fn backward_into(&self, dout: &Matrix<T>, cache: &mut SigmoidCache<T>, _: &mut (), dx: Option<&mut Matrix<T>>) {
+        if let Some(dx) = dx {
+            sigmoid_backward(dout, &cache.out, dx);
+        }
+    }
+}
