@@ -1,10 +1,259 @@
-//! `cargo xtask bench_compare` (being built; see the issue tracker).
+//! `cargo xtask bench-compare`: handgrad's two-layer training step beside the numpy yardstick,
+//! in the same sitting, alternating, with the thread count pinned on both sides.
+//!
+//! The step is the notebook's: draw 200 row indices with replacement, gather them from the
+//! memory-mapped CIFAR-10 files (HWC order, per-pixel mean subtracted), forward, softmax loss,
+//! backward, SGD update, for a `3072 → H → 10` net in f32. numpy runs
+//! `../shared/peers/numpy_twolayer.py` (or the project's copy `benches/peers/numpy_twolayer.py`)
+//! with `OPENBLAS_NUM_THREADS` (and the MKL/OMP variables) set to the same thread count and reports
+//! its own seconds per iteration. handgrad's five GEMMs are also timed alone, on the same buffers,
+//! to show how far the step is from its physical floor.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess, SplitConfig};
+use handgrad_fcnet::{TwoLayerCache, TwoLayerConfig, TwoLayerGrads, TwoLayerNet};
+use handgrad_tensor::gemm::{gemm_flops, matmul, matmul_nt, matmul_tn, par_for_threads};
+use handgrad_tensor::init::{Rng, rng_from_seed};
+use handgrad_tensor::{Accum, Matrix, Par};
+use rand::Rng as _;
+
+/// Batch size of the step (the notebook's).
+const BATCH: usize = 200;
 
 /// Flags.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Hidden sizes H to compare, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "50,100")]
+    pub hidden: Vec<usize>,
+    /// Thread counts, comma-separated; each side is pinned to the count (numpy through
+    /// OPENBLAS_NUM_THREADS / MKL_NUM_THREADS / OMP_NUM_THREADS, handgrad through faer's `Par`).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub threads: Vec<usize>,
+    /// Training steps per timed round, on each side.
+    #[arg(long, default_value_t = 300)]
+    pub iters: usize,
+    /// Rounds; numpy and handgrad alternate within each round and the medians are reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// CIFAR-10 data: a `cifar-10-batches-bin` folder or an archive. Default: the copy installed
+    /// by `cargo xtask fetch-cifar`, fetched first when missing.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Python interpreter that has numpy.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+    /// The numpy script. Default: ../shared/peers/numpy_twolayer.py when present, else the
+    /// project's benches/peers/numpy_twolayer.py.
+    #[arg(long)]
+    pub peer: Option<PathBuf>,
+    /// Seed of the weights and of the minibatch draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Skip numpy and time handgrad only.
+    #[arg(long)]
+    pub no_numpy: bool,
+}
 
-/// Runs the command.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("'bench_compare' is not built yet")
+/// One configuration's medians.
+struct Row {
+    hidden: usize,
+    threads: usize,
+    ours_ms: f64,
+    gemm_ms: f64,
+    numpy_ms: Option<f64>,
+}
+
+/// Runs the comparison and prints the table.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let dir = crate::fetch::ensure_cifar(args.data.as_deref())?;
+    let peer = if args.no_numpy { None } else { find_numpy(&args)? };
+    let data = Cifar10::open(&dir).with_context(|| format!("opening CIFAR-10 in {}", dir.display()))?;
+    let splits = SplitConfig::default().split(data.train.len(), None)?;
+    let mean = PixelMean::of(&data.train, splits.train.clone());
+    let pre = Preprocess::<f32>::new(&mean, Layout::Hwc);
+    let mut rows = Vec::new();
+    for &threads in &args.threads {
+        for &hidden in &args.hidden {
+            let (mut ours, mut gemm, mut numpy) = (Vec::new(), Vec::new(), Vec::new());
+            for round in 0..args.rounds {
+                if let Some(script) = &peer {
+                    numpy.push(numpy_step_ms(&args, script, &dir, hidden, threads)?);
+                }
+                let par = par_for_threads(threads);
+                let seed = args.seed + round as u64;
+                ours.push(our_step_ms(&data, splits.train.len(), &pre, hidden, args.iters, seed, par));
+                gemm.push(gemm_only_ms(hidden, args.iters, seed, par));
+                println!(
+                    "round {round}: H={hidden} threads={threads}: handgrad {:.3} ms/step (GEMMs alone {:.3}){}",
+                    ours[round],
+                    gemm[round],
+                    numpy.last().map(|n| format!(", numpy {n:.3} ms/step")).unwrap_or_default()
+                );
+            }
+            let numpy_ms = if numpy.is_empty() { None } else { Some(median(&mut numpy)) };
+            rows.push(Row { hidden, threads, ours_ms: median(&mut ours), gemm_ms: median(&mut gemm), numpy_ms });
+        }
+    }
+    print_table(&rows, args.iters, args.rounds);
+    Ok(())
+}
+
+/// Finds the numpy script and checks that the interpreter has numpy; `None` (with a clear
+/// message) when numpy is missing.
+fn find_numpy(args: &Args) -> anyhow::Result<Option<PathBuf>> {
+    let root = crate::workspace_root();
+    let script = match &args.peer {
+        Some(p) => p.clone(),
+        None => {
+            let shared = root.join("../shared/peers/numpy_twolayer.py");
+            if shared.exists() { shared } else { root.join("benches/peers/numpy_twolayer.py") }
+        }
+    };
+    if !script.exists() {
+        bail!("numpy script {} not found; pass --peer PATH or --no-numpy", script.display());
+    }
+    let ok = Command::new(&args.python).args(["-c", "import numpy"]).output().map(|o| o.status.success());
+    if !matches!(ok, Ok(true)) {
+        println!(
+            "numpy is NOT installed for `{}`: timing handgrad only. Install it with \
+             `{} -m pip install numpy` (or pass --python) to get the side-by-side ratio.",
+            args.python, args.python
+        );
+        return Ok(None);
+    }
+    println!("numpy peer: {}", script.display());
+    Ok(Some(script))
+}
+
+/// Runs the numpy script for `args.iters` steps and returns its milliseconds per step.
+fn numpy_step_ms(args: &Args, script: &Path, dir: &Path, hidden: usize, threads: usize) -> anyhow::Result<f64> {
+    let t = threads.to_string();
+    let out = Command::new(&args.python)
+        .arg(script)
+        .arg(dir)
+        .args(["--hidden", &hidden.to_string(), "--iters", &args.iters.to_string(), "--dtype", "float32"])
+        .args(["--seed", &args.seed.to_string()])
+        .envs([("OPENBLAS_NUM_THREADS", &t), ("MKL_NUM_THREADS", &t), ("OMP_NUM_THREADS", &t)])
+        .output()
+        .with_context(|| format!("could not run {} {}", args.python, script.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("numpy script failed ({}):\n{stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    }
+    let sec = stdout
+        .split_whitespace()
+        .skip_while(|w| *w != "sec_per_iter")
+        .nth(1)
+        .and_then(|v| v.parse::<f64>().ok())
+        .with_context(|| format!("no `sec_per_iter` in the numpy script's output:\n{stdout}"))?;
+    Ok(1e3 * sec)
+}
+
+/// handgrad's training step, `iters` times after a warm-up: milliseconds per step.
+fn our_step_ms(
+    data: &Cifar10,
+    n_train: usize,
+    pre: &Preprocess<f32>,
+    hidden: usize,
+    iters: usize,
+    seed: u64,
+    par: Par,
+) -> f64 {
+    let mut rng: Rng = rng_from_seed(seed);
+    let mut net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden), &mut rng);
+    let mut cache = TwoLayerCache::new(&net, BATCH);
+    let mut grads = TwoLayerGrads::zeros_like(&net);
+    let (mut x, mut y, mut idx) = (Matrix::zeros(BATCH, 3072), Vec::with_capacity(BATCH), vec![0usize; BATCH]);
+    let (lr, reg) = (1e-3f32, 0.25f32);
+    let mut step = |rng: &mut Rng| {
+        for i in idx.iter_mut() {
+            *i = rng.random_range(0..n_train);
+        }
+        pre.gather(&data.train, &idx, &mut x, &mut y);
+        let loss = net.loss_into(&x, &y, reg, &mut cache, &mut grads, par);
+        net.sgd_step(&grads, lr);
+        loss
+    };
+    for _ in 0..iters.div_ceil(10).max(5) {
+        step(&mut rng);
+    }
+    let t = Instant::now();
+    let mut sink = 0.0;
+    for _ in 0..iters {
+        sink += step(&mut rng);
+    }
+    let ms = 1e3 * t.elapsed().as_secs_f64() / iters as f64;
+    std::hint::black_box(sink);
+    ms
+}
+
+/// The step's five products alone, on buffers of the step's shapes: milliseconds per step.
+fn gemm_only_ms(hidden: usize, iters: usize, seed: u64, par: Par) -> f64 {
+    let (b, d, h, c) = (BATCH, 3072, hidden, 10);
+    let mut rng = rng_from_seed(seed);
+    let x: Matrix<f32> = handgrad_tensor::init::randn(b, d, 50.0, &mut rng);
+    let w1: Matrix<f32> = handgrad_tensor::init::randn(d, h, 1e-4, &mut rng);
+    let w2: Matrix<f32> = handgrad_tensor::init::randn(h, c, 1e-4, &mut rng);
+    let (mut hid, mut s, mut dh) = (Matrix::zeros(b, h), Matrix::zeros(b, c), Matrix::zeros(b, h));
+    let (mut dw1, mut dw2) = (Matrix::zeros(d, h), Matrix::zeros(h, c));
+    let mut products = || {
+        matmul(&mut hid, &x, &w1, Accum::Replace, par);
+        matmul(&mut s, &hid, &w2, Accum::Replace, par);
+        matmul_tn(&mut dw2, &hid, &s, Accum::Replace, par);
+        matmul_nt(&mut dh, &s, &w2, Accum::Replace, par);
+        matmul_tn(&mut dw1, &x, &dh, Accum::Replace, par);
+    };
+    for _ in 0..iters.div_ceil(10).max(5) {
+        products();
+    }
+    let t = Instant::now();
+    for _ in 0..iters {
+        products();
+    }
+    1e3 * t.elapsed().as_secs_f64() / iters as f64
+}
+
+/// Floating-point operations of one step's GEMMs.
+fn step_flops(hidden: usize) -> u64 {
+    let (b, d, h, c) = (BATCH, 3072, hidden, 10);
+    gemm_flops(b, d, h) + gemm_flops(b, h, c) + gemm_flops(h, b, c) + gemm_flops(b, c, h) + gemm_flops(d, b, h)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
+}
+
+fn print_table(rows: &[Row], iters: usize, rounds: usize) {
+    println!();
+    println!("medians of {rounds} alternating rounds of {iters} steps each (batch {BATCH}, f32, 3072→H→10)");
+    println!(
+        "{:>4} {:>7} | {:>12} {:>9} {:>8} | {:>11} {:>12} | {:>11} {:>14}",
+        "H", "threads", "handgrad ms", "images/s", "GFLOP/s", "numpy ms", "numpy/handgr", "GEMMs ms", "step/GEMMs"
+    );
+    for r in rows {
+        let gflops = step_flops(r.hidden) as f64 / (r.ours_ms * 1e6);
+        let (np, ratio) = match r.numpy_ms {
+            Some(n) => (format!("{n:.3}"), format!("{:.2}x", n / r.ours_ms)),
+            None => ("n/a".into(), "n/a".into()),
+        };
+        println!(
+            "{:>4} {:>7} | {:>12.3} {:>9.0} {:>8.1} | {:>11} {:>12} | {:>11.3} {:>13.2}x",
+            r.hidden,
+            r.threads,
+            r.ours_ms,
+            BATCH as f64 / (r.ours_ms * 1e-3),
+            gflops,
+            np,
+            ratio,
+            r.gemm_ms,
+            r.ours_ms / r.gemm_ms
+        );
+    }
 }
