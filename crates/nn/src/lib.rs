@@ -9,7 +9,9 @@
 //! - [`loss`]: softmax cross-entropy and multiclass SVM as `(scores, labels) → (loss, dscores)`,
 //!   and the L2 penalty `½·reg·ΣW²` (weights only);
 //! - [`optim`]: SGD, momentum, Nesterov, RMSProp, Adam — a config value plus per-parameter state,
-//!   `opt.step(&mut w, &dw, &mut state)`; [`optim::UpdateRule`] picks one at run time.
+//!   `opt.step(&mut w, &dw, &mut state)`; [`optim::UpdateRule`] picks one at run time;
+//! - [`solver`]: the CS231n-style [`Solver`](solver::Solver) that trains any
+//!   [`Model`](solver::Model) on any [`Dataset`](solver::Dataset), reporting through a callback.
 //!
 //! Rows are samples everywhere: `x: (n_samples, n_features)`. Everything is generic over
 //! [`Scalar`] (`f32` for training, `f64` for gradient checks).
@@ -46,7 +48,6 @@
 //! ```
 #![no_std]
 
-#[allow(unused_extern_crates)] // used once the Solver lands
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
@@ -55,6 +56,7 @@ pub mod layer;
 pub mod layers;
 pub mod loss;
 pub mod optim;
+pub mod solver;
 
 pub use handgrad_tensor::{Matrix, Scalar};
 pub use layer::{Layer, Mode};

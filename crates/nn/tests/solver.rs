@@ -1,0 +1,206 @@
+//! The Solver: a two-layer net built from the layers overfits a tiny batch; checks, decay,
+//! best-parameter restore, the non-finite-loss error and determinism are tested on a counter model
+//! whose every number is known by hand.
+
+mod common;
+
+use common::TwoLayer;
+use handgrad_nn::optim::{Adam, Sgd, UpdateRule};
+use handgrad_nn::solver::{Dataset, InMemory, Model, Solver, SolverConfig, SolverError};
+use handgrad_tensor::Matrix;
+use handgrad_tensor::init::{Rng, randn, rng_from_seed};
+
+fn tiny_problem(n: usize, d: usize, classes: usize, seed: u64) -> InMemory<f32> {
+    let mut rng = rng_from_seed(seed);
+    let x = randn(n, d, 1.0, &mut rng);
+    InMemory::labelled(x, (0..n).map(|i| (i * 7 + i / 3) % classes).collect())
+}
+
+fn accuracy(model: &mut TwoLayer<f32>, data: &InMemory<f32>) -> f64 {
+    let mut pred = vec![0; data.len()];
+    model.predict(&data.x, &mut pred);
+    pred.iter().zip(&data.y).filter(|(p, y)| p == y).count() as f64 / data.len() as f64
+}
+
+#[test]
+fn two_layer_net_overfits_a_tiny_batch() {
+    let data = tiny_problem(50, 20, 5, 1);
+    let mut model = TwoLayer::<f32>::new(20, 40, 5, 0.0, 2);
+    let mut config = SolverConfig::new(UpdateRule::Adam(Adam::new(1e-2)));
+    config.batch_size = 25;
+    config.num_epochs = 60;
+    let before = accuracy(&mut model, &data);
+    let mut reports = 0;
+    let h = Solver::new(config).train(&mut model, &data, Some(&data), |_| reports += 1).unwrap();
+    let after = accuracy(&mut model, &data);
+    assert_eq!(h.loss.len(), 120);
+    assert!(before < 0.5 && after == 1.0, "train accuracy {before} → {after}");
+    assert!(h.loss[119] < 0.05 * h.loss[0], "loss {} → {}", h.loss[0], h.loss[119]);
+    assert_eq!(h.best.unwrap().val_acc, Some(1.0));
+    assert!(reports >= h.checks.len());
+}
+
+/// A model with one parameter `w` whose every number is known: each SGD step with lr 1 adds 1 to
+/// `w` (the gradient is −1); it predicts class 0 (the validation label) only while `w == 3`; its eval
+/// loss is `(w − 3)²`; it can be told to return NaN at one iteration.
+struct Counter {
+    w: Matrix<f64>,
+    dw: Matrix<f64>,
+    calls: usize,
+    nan_at: Option<usize>,
+    predicts: bool,
+}
+
+impl Counter {
+    fn new(predicts: bool) -> Self {
+        Self { w: Matrix::zeros(1, 1), dw: Matrix::full(1, 1, -1.0), calls: 0, nan_at: None, predicts }
+    }
+    fn w(&self) -> f64 {
+        self.w.get(0, 0)
+    }
+}
+
+impl Model<f64> for Counter {
+    fn num_params(&self) -> usize {
+        1
+    }
+    fn param_name(&self, _: usize) -> &str {
+        "w"
+    }
+    fn param(&self, _: usize) -> &Matrix<f64> {
+        &self.w
+    }
+    fn param_mut(&mut self, _: usize) -> &mut Matrix<f64> {
+        &mut self.w
+    }
+    fn param_and_grad(&mut self, _: usize) -> (&mut Matrix<f64>, &Matrix<f64>) {
+        (&mut self.w, &self.dw)
+    }
+    fn loss_and_grads(&mut self, _: &Matrix<f64>, _: &[usize], _: &mut Rng) -> f64 {
+        self.calls += 1;
+        if self.nan_at == Some(self.calls - 1) { f64::NAN } else { 10.0 - self.w() }
+    }
+    fn predict(&mut self, x: &Matrix<f64>, out: &mut [usize]) -> bool {
+        assert_eq!(out.len(), x.rows());
+        out.fill(if self.w() == 3.0 { 0 } else { 1 });
+        self.predicts
+    }
+    fn eval_loss(&mut self, _: &Matrix<f64>, _: &[usize]) -> Option<f64> {
+        Some((self.w() - 3.0).powi(2))
+    }
+}
+
+/// 4 rows, labels all 0.
+fn four_rows() -> InMemory<f64> {
+    InMemory::labelled(Matrix::zeros(4, 2), vec![0; 4])
+}
+
+fn sgd_config(batch: usize, epochs: usize) -> SolverConfig {
+    let mut c = SolverConfig::new(UpdateRule::Sgd(Sgd::new(1.0)));
+    c.batch_size = batch;
+    c.num_epochs = epochs;
+    c
+}
+
+#[test]
+fn best_validation_parameters_are_restored() {
+    let data = four_rows();
+    let mut model = Counter::new(true);
+    // One iteration per epoch (4 rows, batch 4): w = 1, 2, …, 6 after iterations 0..6; val accuracy
+    // is 1 only after iteration 2 (w = 3).
+    let h = Solver::new(sgd_config(4, 6)).train(&mut model, &data, Some(&data), |_| {}).unwrap();
+    assert_eq!(h.checks.len(), 6);
+    let best = h.best.unwrap();
+    assert_eq!((best.iteration, best.val_acc, best.train_acc), (2, Some(1.0), Some(1.0)));
+    assert_eq!(model.w(), 3.0, "best parameters restored");
+    assert_eq!(h.loss, vec![10.0, 9.0, 8.0, 7.0, 6.0, 5.0]);
+}
+
+#[test]
+fn models_without_predictions_keep_the_lowest_validation_loss() {
+    let data = InMemory::unlabelled(Matrix::zeros(4, 2));
+    let mut model = Counter::new(false);
+    let h = Solver::new(sgd_config(4, 6)).train(&mut model, &data, Some(&data), |_| {}).unwrap();
+    assert!(h.checks.iter().all(|c| c.train_acc.is_none() && c.val_acc.is_none()));
+    assert_eq!(h.best.unwrap().val_loss, Some(0.0));
+    assert_eq!(model.w(), 3.0);
+}
+
+#[test]
+fn epochs_checks_and_learning_rate_decay_follow_the_homework() {
+    let mut data = four_rows();
+    data.x = Matrix::zeros(50, 2);
+    data.y = vec![0; 50];
+    let mut config = sgd_config(20, 3); // 50 / 20 = 2 iterations per epoch, 6 in all
+    config.lr_decay = 0.5;
+    config.report_every = 100;
+    let mut model = Counter::new(true);
+    let mut seen = Vec::new();
+    let h = Solver::new(config).train(&mut model, &data, None::<&InMemory<f64>>, |p| seen.push(p.iteration)).unwrap();
+    assert_eq!(h.iterations_per_epoch, 2);
+    // Checks at the first iteration and at each epoch end (the last iteration is one).
+    let at: Vec<_> = h.checks.iter().map(|c| (c.iteration, c.epoch, c.learning_rate)).collect();
+    assert_eq!(at, vec![(0, 0, 1.0), (1, 1, 1.0), (3, 2, 0.5), (5, 3, 0.25)]);
+    assert_eq!(seen, vec![0, 1, 3, 5]);
+    // w = 1 + 1 + 0.5 + 0.5 + 0.25 + 0.25 (no validation data: nothing restored).
+    assert_eq!(model.w(), 3.5);
+    assert!(h.best.is_none());
+}
+
+#[test]
+fn non_finite_loss_returns_a_typed_error() {
+    let data = four_rows();
+    let mut model = Counter::new(true);
+    model.nan_at = Some(3);
+    let err = Solver::new(sgd_config(4, 6)).train(&mut model, &data, Some(&data), |_| {}).unwrap_err();
+    match err {
+        SolverError::NonFiniteLoss { iteration, learning_rate, loss } => {
+            assert!(iteration == 3 && learning_rate == 1.0 && loss.is_nan(), "{err:?}");
+        }
+        other => panic!("expected NonFiniteLoss, got {other:?}"),
+    }
+    assert_eq!(model.calls, 4, "training stops at the failing iteration");
+    let msg = err.to_string();
+    assert!(msg.contains("iteration 3") && msg.contains("lower the learning rate"), "{msg}");
+}
+
+#[test]
+fn a_diverging_two_layer_net_returns_the_typed_error() {
+    let data = tiny_problem(50, 20, 5, 3);
+    let mut model = TwoLayer::<f32>::new(20, 40, 5, 0.0, 4);
+    let mut config = SolverConfig::new(UpdateRule::Sgd(Sgd::new(1e30)));
+    config.batch_size = 10;
+    match Solver::new(config).train(&mut model, &data, Some(&data), |_| {}) {
+        Err(SolverError::NonFiniteLoss { iteration, learning_rate, .. }) => {
+            assert!(iteration < 50 && learning_rate == 1e30, "iteration {iteration}, lr {learning_rate}");
+        }
+        other => panic!("expected NonFiniteLoss, got {other:?}"),
+    }
+}
+
+#[test]
+fn same_seed_gives_identical_loss_histories() {
+    let data = tiny_problem(60, 10, 3, 5);
+    let run = |seed: u64| {
+        let mut model = TwoLayer::<f32>::new(10, 16, 3, 1e-3, 6);
+        let mut config = SolverConfig::new(UpdateRule::Adam(Adam::new(1e-3)));
+        config.batch_size = 8;
+        config.num_epochs = 2;
+        config.seed = seed;
+        Solver::new(config).train(&mut model, &data, Some(&data), |_| {}).unwrap()
+    };
+    let (a, b, c) = (run(7), run(7), run(8));
+    assert_eq!(a, b);
+    assert_ne!(a.loss, c.loss);
+}
+
+#[test]
+fn in_memory_gather_resizes_and_fills_labels() {
+    let data = InMemory::labelled(Matrix::<f64>::from_rows(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), vec![7, 8, 9]);
+    let (mut x, mut y) = (Matrix::zeros(5, 5), vec![1, 2, 3, 4]);
+    data.gather(&[2, 0, 2], &mut x, &mut y);
+    assert_eq!(x, Matrix::from_rows(&[[5.0, 6.0], [1.0, 2.0], [5.0, 6.0]]));
+    assert_eq!(y, vec![9, 7, 9]);
+    InMemory::unlabelled(data.x.clone()).gather(&[1], &mut x, &mut y);
+    assert!(y.is_empty() && x.shape() == (1, 2));
+}
