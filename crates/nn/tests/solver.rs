@@ -204,3 +204,28 @@ fn in_memory_gather_resizes_and_fills_labels() {
     InMemory::unlabelled(data.x.clone()).gather(&[1], &mut x, &mut y);
     assert!(y.is_empty() && x.shape() == (1, 2));
 }
+
+#[test]
+fn two_layer_model_gradients_match_finite_differences() {
+    // The composition (affine–ReLU, affine, softmax, L2) through the Model interface, in f64.
+    let mut rng = rng_from_seed(9);
+    let x: Matrix<f64> = randn(6, 5, 1.0, &mut rng);
+    let y = [0, 2, 1, 1, 0, 2];
+    let mut model = TwoLayer::<f64>::new(5, 7, 3, 0.1, 10);
+    model.loss_and_grads(&x, &y, &mut rng);
+    let analytic: Vec<Matrix<f64>> = (0..4).map(|i| model.param_and_grad(i).1.clone()).collect();
+    for (i, analytic) in analytic.iter().enumerate() {
+        let p0 = model.param(i).clone();
+        let numeric = handgrad_tensor::gradcheck::numeric_gradient(
+            |p| {
+                model.param_mut(i).copy_from(p);
+                model.loss_and_grads(&x, &y, &mut rng_from_seed(0))
+            },
+            &p0,
+            handgrad_tensor::tol::FD_STEP,
+        );
+        model.param_mut(i).copy_from(&p0);
+        let name = model.param_name(i).to_string();
+        handgrad_tensor::gradcheck::assert_gradient(&name, analytic, &numeric, handgrad_tensor::tol::GRAD_KINKED);
+    }
+}
