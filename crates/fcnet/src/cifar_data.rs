@@ -1,4 +1,4 @@
-//! CIFAR-10 splits as [`Samples`]: a split is a range of memory-mapped records plus the
+//! CIFAR-10 splits as [`Dataset`]s: a split is a range of memory-mapped records plus the
 //! homework's preprocessing (per-pixel mean of the training split subtracted, HWC or CHW
 //! flattening), gathered straight from the mapped bytes into the caller's batch buffer.
 
@@ -6,9 +6,8 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 use handgrad_cifar::{IMAGE_BYTES, Preprocess, Records};
+use handgrad_nn::solver::Dataset;
 use handgrad_tensor::{Matrix, Scalar};
-
-use crate::data::Samples;
 
 /// The rows `rows` of `records`, preprocessed by `pre`. Sample `i` is record `rows.start + i`.
 #[derive(Debug)]
@@ -37,12 +36,12 @@ impl<'a, T: Scalar> CifarSplit<'a, T> {
     }
 }
 
-impl<T: Scalar> Samples<T> for CifarSplit<'_, T> {
+impl<T: Scalar> Dataset<T> for CifarSplit<'_, T> {
     fn len(&self) -> usize {
         self.rows.len()
     }
 
-    fn dim(&self) -> usize {
+    fn n_features(&self) -> usize {
         IMAGE_BYTES
     }
 

@@ -1,10 +1,10 @@
-//! Accuracy of a classifier over a whole [`Samples`] set, evaluated in chunks.
+//! Accuracy of a classifier over a whole [`Dataset`], evaluated in chunks.
 //!
 //! `accuracy = (1/N) Σ_i 1[argmax_j s_ij = y_i]` (ties go to the first class, as numpy's `argmax`).
 
 use handgrad_tensor::{Matrix, Scalar};
 
-use crate::data::{Samples, fill_range};
+use handgrad_nn::solver::Dataset;
 
 /// Rows per chunk when evaluating a whole split (bounds the memory of one forward pass).
 pub const EVAL_CHUNK: usize = 1000;
@@ -13,23 +13,24 @@ pub const EVAL_CHUNK: usize = 1000;
 pub trait Classifier<T: Scalar> {
     /// Predicted labels of `x: (N, D)` written into `out: (N,)` (test mode: no dropout, batchnorm
     /// with running statistics).
-    fn predict_into(&self, x: &Matrix<T>, out: &mut [usize]);
+    fn predict_into(&mut self, x: &Matrix<T>, out: &mut [usize]);
 }
 
 /// Fraction of the rows of `data` whose predicted label equals the true one (0 for empty data).
-pub fn accuracy<T: Scalar, M: Classifier<T> + ?Sized, S: Samples<T> + ?Sized>(model: &M, data: &S) -> f64 {
+pub fn accuracy<T: Scalar, M: Classifier<T> + ?Sized, D: Dataset<T> + ?Sized>(model: &mut M, data: &D) -> f64 {
     let n = data.len();
     if n == 0 {
         return 0.0;
     }
     let chunk = EVAL_CHUNK.min(n);
     let (mut x, mut y, mut pred, mut idx) =
-        (Matrix::zeros(chunk, data.dim()), Vec::with_capacity(chunk), vec![0; chunk], vec![]);
+        (Matrix::zeros(chunk, data.n_features()), Vec::with_capacity(chunk), vec![0; chunk], vec![]);
     let mut correct = 0usize;
     let mut start = 0;
     while start < n {
         let end = (start + chunk).min(n);
-        fill_range(&mut idx, start, end);
+        idx.clear();
+        idx.extend(start..end);
         let m = end - start;
         data.gather(&idx, &mut x, &mut y);
         model.predict_into(&x, &mut pred[..m]);

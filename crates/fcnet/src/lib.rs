@@ -5,8 +5,10 @@
 //! - [`TwoLayerNet`]: affine → ReLU → affine → softmax, L2 penalty ½·reg·ΣW², the notebook's
 //!   SGD schedule ([`SgdSchedule`]); its training step allocates nothing after the first iteration.
 //! - [`checkpoint`]: parameters + config in safetensors files, verified on load.
-//! - [`Samples`]: the data interface of the training loops (CIFAR splits gather straight from the
-//!   memory-mapped files; [`InMemory`] for small data).
+//! - [`FullyConnectedNet`]: any number of hidden layers, optional batchnorm and dropout, trained
+//!   by `handgrad_nn::solver::Solver` with any update rule.
+//! - [`Dataset`] (from `handgrad-nn`): the data interface of the training loops; [`CifarSplit`]
+//!   gathers CIFAR-10 rows straight from the memory-mapped files, [`InMemory`] holds small data.
 //!
 //! ```
 //! use handgrad_fcnet::{TwoLayerConfig, TwoLayerNet};
@@ -24,8 +26,10 @@
 
 pub mod checkpoint;
 pub mod cifar_data;
-pub mod data;
 pub mod eval;
+pub mod fc_net;
+mod fc_net_io;
+mod fc_net_pass;
 pub mod fused;
 pub mod history;
 pub mod two_layer;
@@ -34,8 +38,10 @@ pub mod two_layer_train;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use cifar_data::CifarSplit;
-pub use data::{InMemory, Samples};
 pub use eval::{Classifier, accuracy};
+pub use fc_net::{FcConfig, FullyConnectedNet};
+pub use fc_net_io::FC_KIND;
+pub use handgrad_nn::solver::{Dataset, InMemory};
 pub use history::{EpochRecord, Progress, TrainHistory};
 pub use two_layer::{TwoLayerCache, TwoLayerConfig, TwoLayerGrads, TwoLayerNet};
 pub use two_layer_io::TWO_LAYER_KIND;

@@ -14,6 +14,7 @@
 //! One difference from the notebook: `iters_per_epoch` is an integer (the notebook divides floats;
 //! for 49,000 / 200 both give 245). A non-finite loss stops the run with [`TrainError::Diverged`].
 
+use handgrad_nn::solver::Dataset;
 use handgrad_tensor::init::Rng;
 use handgrad_tensor::ops::argmax_rows;
 use handgrad_tensor::{Matrix, Par, Scalar};
@@ -21,7 +22,6 @@ use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
-use crate::data::Samples;
 use crate::eval::{Classifier, accuracy, batch_accuracy};
 use crate::history::{EpochRecord, Progress, TrainHistory};
 use crate::two_layer::{TwoLayerCache, TwoLayerGrads, TwoLayerNet};
@@ -54,7 +54,7 @@ impl SgdSchedule {
 }
 
 impl<T: Scalar> Classifier<T> for TwoLayerNet<T> {
-    fn predict_into(&self, x: &Matrix<T>, out: &mut [usize]) {
+    fn predict_into(&mut self, x: &Matrix<T>, out: &mut [usize]) {
         let mut cache = TwoLayerCache::new(self, x.rows());
         self.forward(x, &mut cache, Par::Seq);
         argmax_rows(out, &cache.scores);
@@ -70,7 +70,7 @@ impl<T: Scalar> TwoLayerNet<T> {
     ///
     /// # Panics
     /// If `train` is empty, the batch size is 0, or the data's `dim` differs from the net's input.
-    pub fn train<S: Samples<T> + ?Sized, V: Samples<T> + ?Sized>(
+    pub fn train<S: Dataset<T> + ?Sized, V: Dataset<T> + ?Sized>(
         &mut self,
         train: &S,
         val: &V,
@@ -81,7 +81,7 @@ impl<T: Scalar> TwoLayerNet<T> {
     ) -> Result<TrainHistory, TrainError> {
         let (n, batch) = (train.len(), schedule.batch_size);
         assert!(n > 0 && batch > 0, "TwoLayerNet::train: {n} training rows, batch {batch}");
-        assert_eq!(train.dim(), self.input_dim(), "TwoLayerNet::train: data dim vs net input");
+        assert_eq!(train.n_features(), self.input_dim(), "TwoLayerNet::train: data dim vs net input");
         let per_epoch = schedule.iters_per_epoch(n);
         let mut lr = schedule.learning_rate;
         let reg = T::from_f64(schedule.reg);

@@ -5,7 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use handgrad_fcnet::data::Samples;
+use handgrad_fcnet::Dataset;
 use handgrad_fcnet::{InMemory, TwoLayerCache, TwoLayerConfig, TwoLayerGrads, TwoLayerNet};
 use handgrad_tensor::init::{randn, rng_from_seed};
 use handgrad_tensor::{Matrix, Par};
@@ -40,7 +40,7 @@ static GLOBAL: Counting = Counting;
 fn training_step_allocates_nothing_after_the_first() {
     let mut rng = rng_from_seed(0);
     let (n, d, batch) = (400, 3072, 200);
-    let data = InMemory::new(randn::<f32, _>(n, d, 1.0, &mut rng), (0..n).map(|i| i % 10).collect());
+    let data = InMemory::labelled(randn::<f32, _>(n, d, 1.0, &mut rng), (0..n).map(|i| i % 10).collect());
     let mut net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(50), &mut rng);
     let mut x = Matrix::zeros(batch, d);
     let (mut y, idx): (Vec<usize>, Vec<usize>) = (Vec::with_capacity(batch), (0..batch).map(|i| (i * 7) % n).collect());

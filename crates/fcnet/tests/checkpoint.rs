@@ -123,13 +123,13 @@ fn reloaded_model_predicts_with_the_accuracy_the_run_reported() {
     let schedule =
         SgdSchedule { learning_rate: 0.05, learning_rate_decay: 0.95, reg: 1e-3, num_iters: 100, batch_size: 20 };
     net.train(&data, &data, &schedule, &mut rng_from_seed(1), Par::Seq, |_| {}).unwrap();
-    let reported = accuracy(&net, &data);
+    let reported = accuracy(&mut net, &data);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.safetensors");
     let extra = BTreeMap::from([("val_acc".to_string(), reported.to_string())]);
     net.save(&path, &config, &extra).unwrap();
-    let (loaded, _, ckpt) = TwoLayerNet::<f32>::load(&path).unwrap();
+    let (mut loaded, _, ckpt) = TwoLayerNet::<f32>::load(&path).unwrap();
     let stored: f64 = ckpt.meta("val_acc").unwrap().parse().unwrap();
-    assert_eq!(accuracy(&loaded, &data), stored);
+    assert_eq!(accuracy(&mut loaded, &data), stored);
     assert!(stored > 0.5, "the blobs are separable enough to learn: {stored}");
 }

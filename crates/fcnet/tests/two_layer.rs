@@ -88,9 +88,9 @@ fn overfits_a_tiny_set_of_noise() {
     let data: InMemory<f32> = common::noise(50, 30, 10, 3);
     let config = TwoLayerConfig { input_dim: 30, hidden_dim: 100, num_classes: 10, std: 0.1 };
     let mut net = TwoLayerNet::<f32>::new(&config, &mut rng_from_seed(4));
-    let before = accuracy(&net, &data);
+    let before = accuracy(&mut net, &data);
     let hist = net.train(&data, &data, &overfit_schedule(), &mut rng_from_seed(5), Par::Seq, |_| {}).unwrap();
-    let after = accuracy(&net, &data);
+    let after = accuracy(&mut net, &data);
     assert!(before < 0.5, "random labels should not be fit before training: {before}");
     assert_eq!(after, 1.0, "train accuracy after training: {after}; last loss {:?}", hist.loss.last());
 }

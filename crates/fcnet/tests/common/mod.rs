@@ -16,7 +16,7 @@ pub fn blobs<T: Scalar>(n: usize, d: usize, classes: usize, noise: f64, seed: u6
         let z: f64 = rng.sample(rand_distr::StandardNormal);
         T::from_f64(centres.get(y[i], j) + noise * z)
     });
-    InMemory::new(x, y)
+    InMemory::labelled(x, y)
 }
 
 /// `n` points with i.i.d. N(0, 1) features and random labels: only memorisation can fit them.
@@ -24,5 +24,5 @@ pub fn noise<T: Scalar>(n: usize, d: usize, classes: usize, seed: u64) -> InMemo
     let mut rng = rng_from_seed(seed);
     let x = randn(n, d, 1.0, &mut rng);
     let y = (0..n).map(|_| rng.random_range(0..classes)).collect();
-    InMemory::new(x, y)
+    InMemory::labelled(x, y)
 }

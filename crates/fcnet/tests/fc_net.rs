@@ -1,0 +1,176 @@
+//! FullyConnectedNet: gradient checks (f64) with and without reg, batchnorm and dropout; a
+//! hand-derived golden loss; overfitting 50 examples with the Solver; determinism; checkpoints.
+
+mod common;
+
+use handgrad_fcnet::{FcConfig, FullyConnectedNet, InMemory, accuracy};
+use handgrad_nn::optim::{Adam, UpdateRule};
+use handgrad_nn::solver::{Model, Solver, SolverConfig};
+use handgrad_tensor::gradcheck::{assert_gradient, numeric_gradient};
+use handgrad_tensor::init::{randn, rng_from_seed};
+use handgrad_tensor::{Matrix, tol};
+
+fn config(hidden: &[usize], reg: f64, dropout: f64, batchnorm: bool) -> FcConfig {
+    FcConfig { input_dim: 6, hidden: hidden.to_vec(), num_classes: 4, weight_scale: 0.5, reg, dropout, batchnorm }
+}
+
+/// Checks every parameter's gradient against central differences. The dropout mask is the same
+/// in every evaluation because each loss call gets a generator seeded the same way.
+fn check(cfg: &FcConfig) {
+    let mut rng = rng_from_seed(21);
+    let mut net = FullyConnectedNet::<f64>::new(cfg, &mut rng);
+    for i in 0..net.num_params() {
+        let noise: Matrix<f64> = randn(net.param(i).rows(), net.param(i).cols(), 0.2, &mut rng);
+        let p = net.param_mut(i);
+        handgrad_tensor::ops::axpy(p, 1.0, &noise); // non-trivial biases, gamma and beta
+    }
+    let x = randn(8, 6, 1.0, &mut rng);
+    let y = [0, 1, 2, 3, 3, 2, 1, 0];
+    net.loss(&x, &y, &mut rng_from_seed(5));
+    let analytic: Vec<Matrix<f64>> = (0..net.num_params()).map(|i| net.grad(i).clone()).collect();
+    for (i, analytic) in analytic.iter().enumerate() {
+        let p0 = net.param(i).clone();
+        let numeric = numeric_gradient(
+            |p| {
+                net.param_mut(i).copy_from(p);
+                net.loss(&x, &y, &mut rng_from_seed(5))
+            },
+            &p0,
+            tol::FD_STEP,
+        );
+        net.param_mut(i).copy_from(&p0);
+        let what = format!("fc {:?} d{}", cfg.hidden, net.param_name(i));
+        assert_gradient(&what, analytic, &numeric, tol::GRAD_KINKED);
+    }
+}
+
+#[test]
+fn gradients_plain_without_and_with_reg() {
+    check(&config(&[5, 7], 0.0, 0.0, false));
+    check(&config(&[5, 7], 0.3, 0.0, false));
+}
+
+#[test]
+fn gradients_with_batchnorm() {
+    check(&config(&[5, 7], 0.0, 0.0, true));
+    check(&config(&[5, 7], 0.3, 0.0, true));
+}
+
+#[test]
+fn gradients_with_dropout_and_batchnorm() {
+    check(&config(&[5, 7], 0.1, 0.25, false));
+    check(&config(&[5, 7], 0.1, 0.25, true));
+}
+
+#[test]
+fn gradients_of_a_linear_classifier() {
+    check(&config(&[], 0.2, 0.0, false));
+}
+
+/// Hand derivation. Three layers, W1 = W2 = W3 = I₂, b1 = [0, −1], b2 = b3 = 0, reg = 0.5.
+/// Row 1: x = [2, 3], y = 1: h1 = relu([2, 2]) = [2, 2], h2 = [2, 2], s = [2, 2]: loss ln 2.
+/// Row 2: x = [1, −1], y = 0: h1 = relu([1, −2]) = [1, 0], h2 = [1, 0], s = [1, 0]:
+///        loss −ln(e/(e + 1)) = ln(1 + e⁻¹).
+/// Mean data loss (ln 2 + ln(1 + e⁻¹))/2; L2 = ½·0.5·(2 + 2 + 2) = 1.5.
+#[test]
+fn golden_loss_from_explicit_parameters() {
+    let cfg = FcConfig {
+        input_dim: 2,
+        hidden: vec![2, 2],
+        num_classes: 2,
+        weight_scale: 1.0,
+        reg: 0.5,
+        dropout: 0.0,
+        batchnorm: false,
+    };
+    let mut net = FullyConnectedNet::<f64>::new(&cfg, &mut rng_from_seed(0));
+    for w in net.weights_mut() {
+        *w = Matrix::identity(2);
+    }
+    net.biases_mut()[0] = Matrix::from_rows(&[[0.0, -1.0]]); // b2 = b3 = 0 from the initialisation
+    let x = Matrix::from_rows(&[[2.0, 3.0], [1.0, -1.0]]);
+    let loss = net.loss(&x, &[1, 0], &mut rng_from_seed(0));
+    let expected = (2f64.ln() + (1.0 + (-1f64).exp()).ln()) / 2.0 + 1.5;
+    assert!((loss - expected).abs() < 1e-12, "loss {loss} vs hand-derived {expected}");
+    let mut pred = [9, 9];
+    net.predict_into(&x, &mut pred);
+    assert_eq!(pred, [0, 0], "ties go to the first class; row 2 scores [1, 0]");
+}
+
+fn solver(update: UpdateRule, epochs: usize, batch: usize, seed: u64) -> Solver<f32> {
+    let mut c = SolverConfig::new(update);
+    c.num_epochs = epochs;
+    c.batch_size = batch;
+    c.seed = seed;
+    Solver::new(c)
+}
+
+#[test]
+fn hundred_hundred_net_overfits_fifty_examples_in_twenty_epochs() {
+    let data: InMemory<f32> = common::noise(50, 100, 10, 17);
+    let cfg = FcConfig {
+        input_dim: 100,
+        hidden: vec![100, 100],
+        num_classes: 10,
+        weight_scale: 5e-2,
+        reg: 0.0,
+        dropout: 0.0,
+        batchnorm: false,
+    };
+    let mut net = FullyConnectedNet::<f32>::new(&cfg, &mut rng_from_seed(1));
+    let before = accuracy(&mut net, &data);
+    let mut s = solver(UpdateRule::Adam(Adam::new(1e-2)), 20, 25, 2);
+    let hist = s.train(&mut net, &data, Some(&data), |_| {}).unwrap();
+    let after = accuracy(&mut net, &data);
+    assert!(before < 0.5, "random labels are not fit before training: {before}");
+    assert_eq!(after, 1.0, "train accuracy after 20 epochs; losses {:?}", &hist.loss[hist.loss.len() - 5..]);
+}
+
+#[test]
+fn same_seed_gives_identical_loss_history_with_dropout_and_batchnorm() {
+    let data: InMemory<f32> = common::blobs(200, 12, 4, 1.0, 3);
+    let cfg = FcConfig {
+        input_dim: 12,
+        hidden: vec![16, 16],
+        num_classes: 4,
+        weight_scale: 1e-1,
+        reg: 1e-3,
+        dropout: 0.3,
+        batchnorm: true,
+    };
+    let run = |seed| {
+        let mut net = FullyConnectedNet::<f32>::new(&cfg, &mut rng_from_seed(seed));
+        let mut s = solver(UpdateRule::Adam(Adam::new(1e-2)), 3, 20, seed);
+        s.train(&mut net, &data, Some(&data), |_| {}).unwrap().loss
+    };
+    let (a, b, c) = (run(4), run(4), run(5));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn checkpoint_round_trip_keeps_predictions_and_running_statistics() {
+    let data: InMemory<f32> = common::blobs(120, 12, 3, 1.0, 6);
+    let cfg = FcConfig {
+        input_dim: 12,
+        hidden: vec![10, 8],
+        num_classes: 3,
+        weight_scale: 1e-1,
+        reg: 1e-3,
+        dropout: 0.2,
+        batchnorm: true,
+    };
+    let mut net = FullyConnectedNet::<f32>::new(&cfg, &mut rng_from_seed(7));
+    solver(UpdateRule::Adam(Adam::new(1e-2)), 4, 20, 8).train(&mut net, &data, Some(&data), |_| {}).unwrap();
+    let acc = accuracy(&mut net, &data);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fc.safetensors");
+    net.save(&path, &Default::default()).unwrap();
+    let (mut loaded, _) = FullyConnectedNet::<f32>::load(&path).unwrap();
+    assert_eq!(loaded.config(), net.config());
+    assert_eq!(loaded.norms(), net.norms(), "γ, β and running statistics survive");
+    assert_eq!(accuracy(&mut loaded, &data), acc);
+    // A two-layer loader refuses it.
+    let err = handgrad_fcnet::TwoLayerNet::<f32>::load(&path).unwrap_err();
+    assert!(matches!(err, handgrad_fcnet::CheckpointError::ModelKind { .. }), "{err}");
+}
