@@ -10,6 +10,8 @@
 //!   ReLU, identity), backward in exact reverse order of the forward ([`nonlinear`]);
 //! - [`Pca`]: `C = XᵀX/N`, its eigen-decomposition (faer), the optimal loss `½Σ_{j>m} λ_j`, and
 //!   [`Pca::compare`]: principal angles, `‖WWᵀ − I‖`, `eig(WCWᵀ)` against `λ_1..λ_m` ([`pca`]);
+//! - [`train`]: a seeded mini-batch loop with handgrad-nn's optimizers (SGD, Adam, ...) and a step
+//!   learning-rate schedule.
 //!
 //! Shapes: rows are samples, `x: (n_samples, n)`, `W: (m, n)`.
 //!
@@ -41,6 +43,7 @@ mod decomp;
 pub mod linear;
 pub mod nonlinear;
 pub mod pca;
+pub mod train;
 
 pub use activation::Activation;
 pub use linear::{LinearCache, LinearGrads, TiedLinearAe};
