@@ -2,9 +2,9 @@
 //! files (needs `std`).
 //!
 //! Opening checks each file's length (a whole number of 3,073-byte records; 10,000 records unless
-//! [`OpenOptions::any_record_count`]) and reads only the label bytes — one `pread` per record, not
-//! through the map — so the pixels are not read and the process's resident memory stays small
-//! until records are used.
+//! [`OpenOptions::any_record_count`]) and collects the label bytes by streaming each file once
+//! through a 768 KiB buffer — not through the map — so no page is mapped into the process and its
+//! resident memory stays small until records are used.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -133,27 +133,20 @@ fn map_into(records: &mut Records, path: &Path, options: OpenOptions) -> Result<
     Ok(())
 }
 
-/// Reads the label byte of each of `n` records with positioned reads (not through a map, so the
-/// pixel pages are never mapped into this process).
-#[cfg(unix)]
+/// Reads the label byte of each of `n` records by streaming the file through a small buffer of
+/// whole records (not through the map, so no page of the file is mapped into this process and
+/// resident memory does not grow). One sequential pass; the pixels are read by the kernel into its
+/// page cache, not kept.
 fn read_labels(file: &File, n: usize) -> std::io::Result<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
-    let mut labels = std::vec![0u8; n];
-    for (i, l) in labels.iter_mut().enumerate() {
-        file.read_exact_at(core::slice::from_mut(l), (i * RECORD_BYTES) as u64)?;
-    }
-    Ok(labels)
-}
-
-/// Reads the label byte of each of `n` records (portable fallback: seek and read).
-#[cfg(not(unix))]
-fn read_labels(file: &File, n: usize) -> std::io::Result<Vec<u8>> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = file;
-    let mut labels = std::vec![0u8; n];
-    for (i, l) in labels.iter_mut().enumerate() {
-        f.seek(SeekFrom::Start((i * RECORD_BYTES) as u64))?;
-        f.read_exact(core::slice::from_mut(l))?;
+    use std::io::Read;
+    const CHUNK: usize = 256;
+    let mut buf = std::vec![0u8; CHUNK * RECORD_BYTES];
+    let mut labels = Vec::with_capacity(n);
+    let mut reader = file;
+    while labels.len() < n {
+        let k = CHUNK.min(n - labels.len());
+        reader.read_exact(&mut buf[..k * RECORD_BYTES])?;
+        labels.extend(buf[..k * RECORD_BYTES].iter().step_by(RECORD_BYTES));
     }
     Ok(labels)
 }

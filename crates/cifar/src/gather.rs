@@ -26,16 +26,13 @@ pub struct Preprocess<T> {
     layout: Layout,
     /// The mean in `layout` order, converted to `T` once.
     mean: Vec<T>,
-    /// `u8 → T` conversion table (exact).
-    lut: [T; 256],
 }
 
 impl<T: Scalar> Preprocess<T> {
     /// Subtracts `mean` and flattens in `layout` order.
     pub fn new(mean: &PixelMean, layout: Layout) -> Self {
         let mean = mean.values(layout).into_iter().map(T::from_f64).collect();
-        let lut = core::array::from_fn(|v| T::from_usize(v));
-        Self { layout, mean, lut }
+        Self { layout, mean }
     }
 
     /// The flattening order.
@@ -64,7 +61,7 @@ impl<T: Scalar> Preprocess<T> {
 
     fn row_chw(&self, px: &[u8; IMAGE_BYTES], out: &mut [T]) {
         for ((o, &p), &m) in out.iter_mut().zip(px.iter()).zip(self.mean.iter()) {
-            *o = self.lut[usize::from(p)] - m;
+            *o = T::from_f64(f64::from(p)) - m;
         }
     }
 
@@ -73,9 +70,9 @@ impl<T: Scalar> Preprocess<T> {
         let (g, b) = gb.split_at(PLANE);
         let rows = out.chunks_exact_mut(3).zip(self.mean.chunks_exact(3));
         for ((o, m), ((&r, &g), &b)) in rows.zip(r.iter().zip(g.iter()).zip(b.iter())) {
-            o[0] = self.lut[usize::from(r)] - m[0];
-            o[1] = self.lut[usize::from(g)] - m[1];
-            o[2] = self.lut[usize::from(b)] - m[2];
+            o[0] = T::from_f64(f64::from(r)) - m[0];
+            o[1] = T::from_f64(f64::from(g)) - m[1];
+            o[2] = T::from_f64(f64::from(b)) - m[2];
         }
     }
 

@@ -1,0 +1,90 @@
+//! CIFAR-10 hot paths on the real data, beside one GEMM of the training step for scale:
+//! - gather of a random 200-row minibatch into f32 with the mean subtracted (HWC and CHW);
+//! - a full pass over the 50,000 training images (the pixel mean, and a chunked gather);
+//! - one `(200, 3072) · (3072, 100)` f32 GEMM (the first layer's forward at H = 100).
+//!
+//! Data: `datasets/cifar-10-batches-bin` when installed (`cargo xtask fetch-cifar`), otherwise
+//! the development archive `<root>/../shared/datasets/cifar-10-train-binary.tar.gz` unpacked into
+//! a temporary folder; without either the CIFAR benches are skipped (the GEMM still runs).
+//!
+//! Run: `cargo bench -p handgrad-benches --bench cifar`.
+
+use std::path::{Path, PathBuf};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use handgrad_cifar::archive::{Checksum, install_archive, installed_cifar};
+use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess};
+use handgrad_tensor::gemm::{Accum, Par, matmul};
+use handgrad_tensor::{Matrix, init};
+use rand::Rng as _;
+
+const BATCH: usize = 200;
+
+/// Opens the installed data, or unpacks the development archive into `tmp`.
+fn open_data(tmp: &Path) -> Option<Cifar10> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = match installed_cifar(&root.join("datasets")) {
+        Some(dir) => dir,
+        None => {
+            let archive = root.join("../shared/datasets/cifar-10-train-binary.tar.gz");
+            if !archive.is_file() {
+                eprintln!("SKIPPED cifar benches: no datasets/cifar-10-batches-bin and no {}", archive.display());
+                return None;
+            }
+            eprintln!("unpacking {} into {}", archive.display(), tmp.display());
+            install_archive(&archive, tmp, Checksum::Reported).expect("development archive installs").dir
+        }
+    };
+    Some(Cifar10::open(dir).expect("installed data opens"))
+}
+
+fn benches(c: &mut Criterion) {
+    let tmp = std::env::temp_dir().join(format!("handgrad-cifar-bench-{}", std::process::id()));
+    let mut rng = init::rng_from_seed(0);
+
+    let a: Matrix<f32> = init::randn(BATCH, 3072, 1.0, &mut rng);
+    let w: Matrix<f32> = init::randn(3072, 100, 1e-2, &mut rng);
+    let mut out = Matrix::zeros(BATCH, 100);
+    c.bench_function("gemm_f32_200x3072x100", |b| b.iter(|| matmul(&mut out, &a, &w, Accum::Replace, Par::Seq)));
+
+    let Some(data) = open_data(&tmp) else { return };
+    let n = data.train.len();
+    let mean = PixelMean::of(&data.train, 0..49_000);
+    let (mut x, mut y) = (Matrix::<f32>::zeros(0, 0), Vec::new());
+    // 64 random minibatches, cycled, so that rows come from all over the 150 MB mapping.
+    let batches: Vec<Vec<usize>> =
+        (0..64).map(|_| (0..BATCH).map(|_| rng.random_range(0..n)).collect()).collect();
+
+    let mut g = c.benchmark_group("cifar_gather_200");
+    g.throughput(Throughput::Elements(BATCH as u64));
+    for layout in [Layout::Hwc, Layout::Chw] {
+        let pre = Preprocess::<f32>::new(&mean, layout);
+        let mut k = 0;
+        g.bench_function(format!("{layout:?}_f32"), |b| {
+            b.iter(|| {
+                k = (k + 1) % batches.len();
+                pre.gather(&data.train, &batches[k], &mut x, &mut y);
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("cifar_full_pass_50000");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("pixel_mean", |b| b.iter(|| PixelMean::of(&data.train, 0..n)));
+    let pre = Preprocess::<f32>::new(&mean, Layout::Hwc);
+    g.bench_function("gather_hwc_f32_chunks_of_1000", |b| {
+        b.iter(|| {
+            for start in (0..n).step_by(1000) {
+                pre.gather_range(&data.train, start..(start + 1000).min(n), &mut x, &mut y);
+            }
+        })
+    });
+    g.finish();
+    drop(data);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+criterion_group!(cifar, benches);
+criterion_main!(cifar);
