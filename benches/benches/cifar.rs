@@ -52,8 +52,7 @@ fn benches(c: &mut Criterion) {
     let mean = PixelMean::of(&data.train, 0..49_000);
     let (mut x, mut y) = (Matrix::<f32>::zeros(0, 0), Vec::new());
     // 64 random minibatches, cycled, so that rows come from all over the 150 MB mapping.
-    let batches: Vec<Vec<usize>> =
-        (0..64).map(|_| (0..BATCH).map(|_| rng.random_range(0..n)).collect()).collect();
+    let batches: Vec<Vec<usize>> = (0..64).map(|_| (0..BATCH).map(|_| rng.random_range(0..n)).collect()).collect();
 
     let mut g = c.benchmark_group("cifar_gather_200");
     g.throughput(Throughput::Elements(BATCH as u64));
