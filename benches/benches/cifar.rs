@@ -8,6 +8,7 @@
 //! a temporary folder; without either the CIFAR benches are skipped (the GEMM still runs).
 //!
 //! Run: `cargo bench -p handgrad-benches --bench cifar`.
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 use std::path::{Path, PathBuf};
 
