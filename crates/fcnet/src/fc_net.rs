@@ -10,7 +10,7 @@
 //! Weights start as N(0, weight_scale²), biases at 0, γ at 1, β at 0. Dropout is inverted dropout
 //! that drops each hidden unit with probability `dropout` in train mode (identity in eval mode).
 //!
-//! The forward and backward passes are in [`crate::fc_net_pass`]; the net implements the Solver's
+//! The forward and backward passes are in `fc_net_pass.rs`; the net implements the Solver's
 //! [`Model`](handgrad_nn::solver::Model) there, so `handgrad_nn::solver::Solver` trains it with any
 //! update rule. Parameters are numbered in the order `W1, b1, [gamma1, beta1], W2, b2, …, WL, bL`.
 
