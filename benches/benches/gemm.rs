@@ -5,6 +5,8 @@
 //! for H ∈ {50, 100}, f32 and f64, one thread (`Par::Seq`).
 //! Run: `cargo bench -p handgrad-benches --bench gemm`; "elements/s" in criterion's output is FLOP/s.
 
+#![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use handgrad_tensor::gemm::{gemm_flops, matmul, matmul_tn};
 use handgrad_tensor::{Accum, Matrix, Par, Scalar, init};
