@@ -38,6 +38,15 @@ pub enum InitChoice {
     Random,
 }
 
+/// How to preprocess the 12 measurement columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preprocess {
+    /// Subtract each column's mean (the setting of the published linear-kernel optimum).
+    Centre,
+    /// Centre, then scale each column to unit variance.
+    Standardize,
+}
+
 /// Flags of `cargo xtask train gplvm`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -69,9 +78,11 @@ pub struct Args {
     /// Initial noise variance β⁻¹ (the other hyperparameters start at 1, like GPy's defaults).
     #[arg(long, default_value_t = 1.0)]
     init_noise_variance: f64,
-    /// Also scale each data column to unit variance (after centring).
-    #[arg(long)]
-    standardize: bool,
+    /// Data preprocessing. With `centre`, PCA gives the published 162 errors and the linear kernel
+    /// the published optimum −1483.734; the RBF GP-LVM separates the classes better on
+    /// standardized columns (see summary.txt of a run).
+    #[arg(long, value_enum, default_value = "standardize")]
+    preprocess: Preprocess,
     /// Print the likelihood every this many iterations (every iteration goes to trace.csv).
     #[arg(long, default_value_t = 25)]
     log_every: usize,
@@ -87,7 +98,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let data = oil::load(&dir)?;
     let mut y = data.y.clone();
     center_columns(&mut y);
-    if args.standardize {
+    let centred_pca_errors = loo_1nn_errors(&pca(&y, 2.min(y.cols()))?.0, &data.labels);
+    if args.preprocess == Preprocess::Standardize {
         scale_columns(&mut y);
     }
     let (n, d) = y.shape();
@@ -99,14 +111,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!(
         "oil flow: {n} points × {d} features from {} (centred{})",
         dir.display(),
-        if args.standardize { ", unit variance" } else { "" }
+        if args.preprocess == Preprocess::Standardize { ", unit variance" } else { "" }
     );
 
     let (pca_scores, pca_var) = pca(&y, args.latent_dim.min(d))?;
     let pca_errors = loo_1nn_errors(&pca_scores, &data.labels);
     let raw_errors = loo_1nn_errors(&y, &data.labels);
     println!("PCA variances {pca_var:.4?}");
-    println!("LOO 1-NN errors: raw {d}-D data {raw_errors}, PCA {}-D {pca_errors}", pca_scores.cols());
+    println!(
+        "LOO 1-NN errors: {d}-D data {raw_errors}, PCA {}-D {pca_errors} (PCA 2-D of centred data: {centred_pca_errors})",
+        pca_scores.cols()
+    );
 
     let x0 = match args.init {
         InitChoice::Pca => pca_init(&y, args.latent_dim.min(d))?,
@@ -127,7 +142,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let gp_errors = loo_1nn_errors(&fitted.x, &data.labels);
     let mut summary = fitted.summary;
-    writeln!(summary, "LOO 1-NN errors: raw data {raw_errors}, PCA {pca_errors}, GP-LVM {gp_errors} (of {n})")?;
+    writeln!(summary, "preprocessing: {:?}", args.preprocess)?;
+    writeln!(summary, "LOO 1-NN errors (of {n}): {d}-D data {raw_errors}, PCA {pca_errors}, GP-LVM {gp_errors}")?;
+    writeln!(summary, "  (PCA 2-D of the centred data, the published baseline: {centred_pca_errors})")?;
     if args.kernel == KernelChoice::Linear {
         let oracle = dual_ppca(&y, args.latent_dim)?;
         let rel = (fitted.log_likelihood - oracle.log_likelihood).abs() / oracle.log_likelihood.abs();
@@ -207,7 +224,7 @@ fn fit_kernel<K: Kernel + std::fmt::Debug>(
         );
         bar.set_position(it.evals as u64);
         bar.set_message(format!("iter {} L = {:.4} |g| = {:.2e}", it.iter, -it.f, it.grad_norm_inf));
-        if args.log_every > 0 && it.iter % args.log_every == 0 {
+        if args.log_every > 0 && it.iter.is_multiple_of(args.log_every) {
             bar.println(format!(
                 "iter {:>5}  evals {:>5}  L = {:>14.6}  max|g| = {:.3e}",
                 it.iter, it.evals, -it.f, it.grad_norm_inf
