@@ -71,8 +71,8 @@ pub struct Args {
     /// Threads for faer's Cholesky and products (1 = sequential, usually fastest on 2 cores).
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// Folder holding DataTrn.txt and DataTrnLbls.txt [default: <root>/datasets/oil, else
-    /// <root>/../shared/datasets/oil].
+    /// Folder holding DataTrn.txt and DataTrnLbls.txt [default: <root>/datasets/oil, installed by
+    /// `cargo xtask fetch-oil` first when missing].
     #[arg(long)]
     data: Option<PathBuf>,
     /// Initial noise variance β⁻¹ (the other hyperparameters start at 1, like GPy's defaults).
@@ -169,25 +169,16 @@ fn kernel_name(k: KernelChoice) -> &'static str {
     }
 }
 
-/// The data folder: --data, else `<root>/datasets/oil`, else `<root>/../shared/datasets/oil`.
+/// The data folder: --data as given, else the installed copy from `crate::fetch::ensure_oil`
+/// (which installs it first when missing and says where it came from).
 fn resolve_data(arg: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(p) = arg {
         println!("data: {} (from --data)", p.display());
         return Ok(p.to_path_buf());
     }
-    let root = crate::workspace_root();
-    for (p, what) in [(root.join("datasets/oil"), "fetched copy"), (root.join("../shared/datasets/oil"), "shared copy")]
-    {
-        if p.join(oil::DATA_FILE).is_file() {
-            println!("data: {} ({what})", p.display());
-            return Ok(p);
-        }
-    }
-    anyhow::bail!(
-        "no oil-flow data in {} or {}; run `cargo xtask fetch-oil` or pass --data DIR",
-        root.join("datasets/oil").display(),
-        root.join("../shared/datasets/oil").display()
-    )
+    let dir = crate::fetch::ensure_oil(None)?;
+    println!("data: {} (installed copy)", dir.display());
+    Ok(dir)
 }
 
 /// A fitted model's latent points, likelihood and a text summary.
