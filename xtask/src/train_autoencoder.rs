@@ -90,10 +90,10 @@ pub struct Args {
     /// Update rule.
     #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
     pub optimizer: OptimizerKind,
-    /// Initial learning rate [Adam 1e-3 / 1e-2; SGD and momentum: 0.25/λ₁ scaled by 0.1 for momentum].
+    /// Initial learning rate [Adam: 2e-3 / 1e-2; SGD: 0.25/λ₁; momentum: 0.025/λ₁].
     #[arg(long)]
     pub lr: Option<f64>,
-    /// Optimiser steps [3000 / 3000].
+    /// Optimiser steps [2000 / 3000].
     #[arg(long)]
     pub iters: Option<usize>,
     /// Mini-batch size; ≥ N means full batch [200 / 100].
@@ -102,7 +102,7 @@ pub struct Args {
     /// Multiply the learning rate by this every --decay-every steps [0.5 / 0.5].
     #[arg(long)]
     pub lr_decay: Option<f64>,
-    /// Steps between learning-rate decays [500 / 500].
+    /// Steps between learning-rate decays [250 / 500].
     #[arg(long)]
     pub decay_every: Option<usize>,
     /// Full-batch gradient-descent steps at lr = 1/(4λ₁) after training, linear model only [0 / 500].
@@ -152,7 +152,7 @@ impl Settings {
     fn resolve(args: &Args, n: usize, lambda1: f64) -> Self {
         let cifar = args.data == DataSet::Cifar;
         let lr = args.lr.unwrap_or(match args.optimizer {
-            OptimizerKind::Adam if cifar => 1e-3,
+            OptimizerKind::Adam if cifar => 2e-3,
             OptimizerKind::Adam => 1e-2,
             OptimizerKind::Sgd => 0.25 / lambda1,
             OptimizerKind::Momentum => 0.025 / lambda1,
@@ -160,11 +160,15 @@ impl Settings {
         Self {
             m: args.m.unwrap_or(if cifar { 64 } else { 2 }),
             lr,
-            iters: args.iters.unwrap_or(3000),
+            iters: args.iters.unwrap_or(if cifar { 2000 } else { 3000 }),
             batch: args.batch.unwrap_or(if cifar { 200 } else { 100 }),
             lr_decay: args.lr_decay.unwrap_or(0.5),
-            decay_every: args.decay_every.unwrap_or(500),
-            polish: args.polish.unwrap_or(if cifar { 0 } else { 500 }),
+            decay_every: args.decay_every.unwrap_or(if cifar { 250 } else { 500 }),
+            polish: if args.model == ModelKind::Linear {
+                args.polish.unwrap_or(if cifar { 0 } else { 500 })
+            } else {
+                0
+            },
             eval_every: args.eval_every.unwrap_or(50),
             init_std: args.init_std.unwrap_or(1.0 / (n as f64).sqrt()),
         }
@@ -230,17 +234,17 @@ fn default_out(root: &Path, args: &Args) -> PathBuf {
     root.join("runs").join(format!("autoencoder-{data}-seed{}-{secs}", args.seed))
 }
 
+/// Rows of the data (scaled, centred) to RGB bytes, one `Vec` per row.
+type ToRgb<'a> = &'a dyn Fn(&Matrix<f32>) -> Vec<Vec<u8>>;
+
+/// The trained model's reconstruction map, rows to rows.
+type Reconstruct<T> = Box<dyn Fn(&Matrix<T>) -> Matrix<T>>;
+
 /// The images shown in `reconstructions.png`.
 const SHOWN_IMAGES: usize = 10;
 
 /// Trains on `x: (N, n)` and writes the run folder. `images` turns rows into RGB (CIFAR only).
-fn run_on<T: Scalar>(
-    x: &Matrix<T>,
-    args: &Args,
-    out: &Path,
-    par: Par,
-    images: Option<&dyn Fn(&Matrix<f32>) -> Vec<Vec<u8>>>,
-) -> Result<()> {
+fn run_on<T: Scalar>(x: &Matrix<T>, args: &Args, out: &Path, par: Par, images: Option<ToRgb<'_>>) -> Result<()> {
     let t = Instant::now();
     let pca = Pca::fit(x, par)?;
     let pca_seconds = t.elapsed().as_secs_f64();
@@ -267,7 +271,7 @@ fn run_on<T: Scalar>(
     };
     let target = Target { optimum, gap: args.target_gap, stop: args.stop_at_target };
     let bar = progress_bar(s.iters + s.polish, args.no_progress);
-    let (fit, w, reconstruct): (Fit, Matrix<T>, Box<dyn Fn(&Matrix<T>) -> Matrix<T>>) = match args.model {
+    let (fit, w, reconstruct): (Fit, Matrix<T>, Reconstruct<T>) = match args.model {
         ModelKind::Linear => {
             let mut ae = TiedLinearAe { w: w0, par };
             let mut fit =
@@ -371,7 +375,7 @@ fn fit<T: Scalar, M: TiedAutoencoder<T>>(
     let steps = train(model, x, config, rng, |m, info: StepInfo| {
         train_seconds += last.elapsed().as_secs_f64();
         let mut flow = ControlFlow::Continue(());
-        if info.iter % eval_every.max(1) == 0 || info.iter == config.iters {
+        if info.iter.is_multiple_of(eval_every.max(1)) || info.iter == config.iters {
             let full_loss = eval(m);
             let p =
                 Point { iter: offset + info.iter, train_seconds, batch_loss: info.batch_loss, full_loss, lr: info.lr };
