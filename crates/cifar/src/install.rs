@@ -89,9 +89,30 @@ pub fn copy_hashed(src: &Path, dst: &Path, name: &str) -> io::Result<FileEntry> 
 }
 
 /// A new, empty staging folder inside `parent` (created if needed); removed when dropped.
+///
+/// Staging folders left behind by a killed run (older than [`STALE_AFTER`]) are removed first.
 pub fn staging_dir(parent: &Path) -> io::Result<tempfile::TempDir> {
     fs::create_dir_all(parent)?;
+    remove_stale(parent);
     tempfile::Builder::new().prefix(".staging-").tempdir_in(parent)
+}
+
+/// Age after which a `.staging-*` or `.download-*` entry counts as left behind by a killed run.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes `.staging-*` / `.download-*` entries of `parent` older than [`STALE_AFTER`] (younger
+/// ones may belong to a run still in progress).
+fn remove_stale(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let ours = name.starts_with(".staging-") || name.starts_with(".download-");
+        let age = e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+        if ours && age.is_some_and(|a| a > STALE_AFTER) {
+            let p = e.path();
+            let _ = if p.is_dir() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+        }
+    }
 }
 
 /// Writes the manifest of `entries` into `dir`, with `source` as a comment line.
@@ -211,6 +232,18 @@ mod tests {
         assert_eq!(installed(tmp.path()).unwrap(), [e]);
         fs::write(tmp.path().join("b.bin"), b"1234").unwrap();
         assert!(installed(tmp.path()).is_none(), "a size change invalidates the install");
+    }
+
+    #[test]
+    fn stale_staging_is_removed_fresh_is_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (old, fresh) = (tmp.path().join(".staging-old"), tmp.path().join(".staging-fresh"));
+        fs::create_dir(&old).unwrap();
+        fs::create_dir(&fresh).unwrap();
+        let two_hours_ago = std::time::SystemTime::now() - 2 * STALE_AFTER;
+        File::open(&old).unwrap().set_modified(two_hours_ago).unwrap();
+        let s = staging_dir(tmp.path()).unwrap();
+        assert!(!old.exists() && fresh.exists() && s.path().exists());
     }
 
     #[test]
