@@ -479,6 +479,16 @@ fn summarize<T: Scalar>(
     if args.model == ModelKind::Linear {
         let cmp = pca.compare(w)?;
         writeln!(out, "{cmp}")?;
+        let a = &cmp.principal_angles; // ascending
+        writeln!(
+            out,
+            "principal angles (rad): median {:.3e}, 90th percentile {:.3e}, max {:.3e}; {} of {} below 0.1",
+            a[a.len() / 2],
+            a[(9 * a.len()) / 10],
+            cmp.max_angle(),
+            a.iter().filter(|&&t| t < 0.1).count(),
+            a.len()
+        )?;
         let show = cmp.wcw_eigenvalues.len().min(4);
         writeln!(out, "eig(WCWᵀ)[..{show}] = {:?}", &cmp.wcw_eigenvalues[..show])?;
         writeln!(out, "λ[..{show}]         = {:?}", &cmp.top_eigenvalues[..show])?;
