@@ -13,33 +13,23 @@ use handgrad_tensor::init::{randn, rng_from_seed};
 use handgrad_tensor::{Matrix, Par, ops};
 
 /// `<root>/datasets/oil` (installed by `cargo xtask fetch-oil`) or `<root>/../shared/datasets/oil`.
-fn oil_file() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    [root.join("datasets/oil/DataTrn.txt"), root.join("../shared/datasets/oil/DataTrn.txt")]
-        .into_iter()
-        .find(|p| p.is_file())
+fn oil_dir() -> Option<PathBuf> {
+    handgrad_gplvm::oil::find_local_copy(Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
-/// The 12-column whitespace-separated text file as an `(N, 12)` matrix, each column centred.
-fn load_centred(path: &Path) -> Matrix<f64> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let rows: Vec<Vec<f64>> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.split_whitespace().map(|v| v.parse().unwrap()).collect())
-        .collect();
-    let mut x = Matrix::from_rows(&rows);
-    let n = x.rows() as f64;
+/// The `(1000, 12)` measurements, each column centred.
+fn load_centred(dir: &Path) -> Matrix<f64> {
+    let mut x = handgrad_gplvm::oil::load(dir).unwrap().y;
     let mut mean = Matrix::zeros(1, x.cols());
     ops::col_sums(&mut mean, &x, handgrad_tensor::Accum::Replace);
-    ops::scale(&mut mean, -1.0 / n);
+    ops::scale(&mut mean, -1.0 / x.rows() as f64);
     ops::add_row(&mut x, &mean);
     x
 }
 
 #[test]
 fn oil_m2_reaches_the_pca_optimum() {
-    let Some(path) = oil_file() else {
+    let Some(path) = oil_dir() else {
         eprintln!(
             "SKIPPED: oil data not found under datasets/oil or ../shared/datasets/oil (run `cargo xtask fetch-oil`)"
         );
@@ -83,7 +73,7 @@ fn oil_m2_reaches_the_pca_optimum() {
 /// gradient descent at lr = 1/(4λ₁) to polish.
 #[test]
 fn oil_m2_adam_then_polish_reaches_the_pca_optimum() {
-    let Some(path) = oil_file() else {
+    let Some(path) = oil_dir() else {
         eprintln!(
             "SKIPPED: oil data not found under datasets/oil or ../shared/datasets/oil (run `cargo xtask fetch-oil`)"
         );
