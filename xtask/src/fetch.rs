@@ -86,7 +86,6 @@ pub fn run_oil(args: OilArgs) -> anyhow::Result<()> {
 
 /// The CIFAR-10 folder (`datasets/cifar-10-batches-bin`), installed first when missing: from
 /// `from` when given, else by download, else from the development copy (printing which).
-#[allow(dead_code)] // called by the training commands
 pub fn ensure_cifar(from: Option<&Path>) -> anyhow::Result<PathBuf> {
     let args = CifarArgs {
         from: from.map(Path::to_path_buf),
@@ -100,7 +99,6 @@ pub fn ensure_cifar(from: Option<&Path>) -> anyhow::Result<PathBuf> {
 
 /// The oil-flow folder (`datasets/oil`), installed first when missing (sources as
 /// [`ensure_cifar`]).
-#[allow(dead_code)] // called by the GP-LVM and autoencoder commands
 pub fn ensure_oil(from: Option<&Path>) -> anyhow::Result<PathBuf> {
     let args = OilArgs {
         from: from.map(Path::to_path_buf),
