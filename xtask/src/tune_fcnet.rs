@@ -121,25 +121,21 @@ pub fn run(args: Args) -> Result<()> {
     let mut best: Option<Outcome<f32>> = None;
     for cfg in candidates {
         if start.elapsed().as_secs_f64() > 60.0 * args.budget_minutes {
-            bar.println(format!("budget of {} min used up: stopping", args.budget_minutes));
+            bar.suspend(|| println!("budget of {} min used up: stopping", args.budget_minutes));
             break;
         }
         bar.set_message(cfg.short());
         let outcome = match driver::train::<f32>(&cfg, &cifar, false) {
             Ok(o) => o,
             Err(e) => {
-                bar.println(format!("{}: failed: {e}", cfg.short()));
+                bar.suspend(|| println!("{}: failed: {e}", cfg.short()));
                 rows.push((cfg, f64::NAN, f64::NAN));
                 bar.inc(1);
                 continue;
             }
         };
-        bar.println(format!(
-            "val {:.4}  {:>6.1} s  {}",
-            outcome.val_acc,
-            outcome.train_time.as_secs_f64(),
-            cfg.short()
-        ));
+        let (acc, secs) = (outcome.val_acc, outcome.train_time.as_secs_f64());
+        bar.suspend(|| println!("val {acc:.4}  {secs:>6.1} s  {}", cfg.short()));
         rows.push((cfg, outcome.val_acc, outcome.train_time.as_secs_f64()));
         if best.as_ref().is_none_or(|b| outcome.val_acc > b.val_acc) {
             best = Some(outcome);

@@ -66,8 +66,8 @@ pub struct Outcome<T: Scalar> {
     pub train_time: Duration,
 }
 
-/// Trains `cfg` on the splits of `cifar` (already preprocessed by the caller's choice of layout),
-/// showing a progress bar when `progress`.
+/// Trains `cfg` on the splits of `cifar`, showing a progress bar and one line per epoch when
+/// `progress`.
 pub fn train<T: Scalar>(cfg: &RunConfig, cifar: &Cifar, progress: bool) -> Result<Outcome<T>> {
     let pre = cifar.preprocess::<T>(cfg.layout.layout());
     let (train, val, _) = cifar.samples(&pre);
@@ -96,7 +96,7 @@ pub fn train<T: Scalar>(cfg: &RunConfig, cifar: &Cifar, progress: bool) -> Resul
                 num_iters: cfg.iters,
                 batch_size: cfg.batch,
             };
-            let history = net.train(&train, &val, &schedule, &mut rng, par, |p| tick(&bar, p))?;
+            let history = net.train(&train, &val, &schedule, &mut rng, par, |p| tick(&bar, p, progress))?;
             (Trained::TwoLayer(net, arch), history)
         }
         ModelKind::Fc => {
@@ -112,7 +112,7 @@ pub fn train<T: Scalar>(cfg: &RunConfig, cifar: &Cifar, progress: bool) -> Resul
             let mut net = FullyConnectedNet::<T>::new(&arch, &mut rng);
             net.par = par;
             let mut solver = Solver::new(solver_config(cfg));
-            let h = solver.train(&mut net, &train, Some(&val), |p| tick_solver(&bar, p))?;
+            let h = solver.train(&mut net, &train, Some(&val), |p| tick_solver(&bar, p, progress))?;
             (Trained::Fc(Box::new(net)), history_of(h))
         }
     };
@@ -159,7 +159,7 @@ fn history_of(h: solver::History) -> TrainHistory {
 }
 
 /// Progress-bar update from the Solver's reports (every 20 iterations and at each check).
-fn tick_solver(bar: &ProgressBar, p: &solver::Progress<'_>) {
+fn tick_solver(bar: &ProgressBar, p: &solver::Progress<'_>, show_lines: bool) {
     let record = p.check.map(|c| EpochRecord {
         iter: c.iteration,
         epoch: c.epoch,
@@ -167,7 +167,11 @@ fn tick_solver(bar: &ProgressBar, p: &solver::Progress<'_>) {
         val_acc: c.val_acc.unwrap_or(f64::NAN),
         learning_rate: c.learning_rate,
     });
-    tick(bar, &Progress { iter: p.iteration, iters: p.num_iterations, loss: p.loss, record: record.as_ref() });
+    tick(
+        bar,
+        &Progress { iter: p.iteration, iters: p.num_iterations, loss: p.loss, record: record.as_ref() },
+        show_lines,
+    );
 }
 
 fn progress_bar(cfg: &RunConfig, show: bool) -> ProgressBar {
@@ -177,7 +181,7 @@ fn progress_bar(cfg: &RunConfig, show: bool) -> ProgressBar {
     let bar = ProgressBar::new(cfg.iters as u64);
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} it ({per_sec}, eta {eta}) {msg}",
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} it (eta {eta}) {msg}",
         )
         .expect("valid template")
         .progress_chars("=> "),
@@ -186,8 +190,9 @@ fn progress_bar(cfg: &RunConfig, show: bool) -> ProgressBar {
 }
 
 /// Progress-bar update for one iteration: position every time, message every 20 iterations and at
-/// each epoch boundary (formatting a message costs an allocation).
-fn tick(bar: &ProgressBar, p: &Progress<'_>) {
+/// each epoch boundary (formatting a message costs an allocation); with `show_lines`, one printed
+/// line per epoch boundary.
+fn tick(bar: &ProgressBar, p: &Progress<'_>, show_lines: bool) {
     bar.set_position(p.iter as u64 + 1);
     if let Some(r) = p.record {
         bar.set_message(format!(
@@ -197,10 +202,15 @@ fn tick(bar: &ProgressBar, p: &Progress<'_>) {
             100.0 * r.train_acc,
             100.0 * r.val_acc
         ));
-        bar.println(format!(
-            "epoch {:>3} (iter {:>6}): loss {:.4}, train acc {:.3}, val acc {:.3}, lr {:.3e}",
-            r.epoch, r.iter, p.loss, r.train_acc, r.val_acc, r.learning_rate
-        ));
+        if show_lines {
+            // println through the bar, so that the line also reaches a log when stderr is no terminal.
+            bar.suspend(|| {
+                println!(
+                    "epoch {:>3} (iter {:>6}): loss {:.4}, train acc {:.3}, val acc {:.3}, lr {:.3e}",
+                    r.epoch, r.iter, p.loss, r.train_acc, r.val_acc, r.learning_rate
+                )
+            });
+        }
     } else if p.iter.is_multiple_of(20) {
         let msg = bar.message();
         let tail = msg.split_once('|').map(|(_, t)| t.to_string()).unwrap_or_default();
