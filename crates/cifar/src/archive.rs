@@ -37,6 +37,8 @@ pub const CANONICAL_MD5: &str = "c32a1d4ab5d03f1284b67883e8d87530";
 pub const CANONICAL_SIZE: u64 = 170_052_171;
 /// The readme shipped in the canonical archive (kept when present).
 pub const README_FILE: &str = "readme.html";
+/// Largest member accepted (a batch file is 30,730,000 bytes); guards against filling the disk.
+pub const MAX_MEMBER_BYTES: u64 = 64 << 20;
 
 /// What to do with the archive's MD5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +173,12 @@ pub fn unpack<R: Read>(
                         continue;
                     }
                 };
+                let expected = entry.header().size().map_err(corrupt)?;
+                if expected > MAX_MEMBER_BYTES {
+                    let detail =
+                        format!("member {name} claims {expected} bytes; CIFAR-10 files are at most 30,730,000");
+                    return Err(ArchiveError::Structure { path: label.into(), detail });
+                }
                 if files.iter().any(|f: &FileEntry| f.name == name) {
                     return Err(ArchiveError::Structure {
                         path: label.into(),
@@ -181,7 +189,6 @@ pub fn unpack<R: Read>(
                 let mut w = HashingWriter::new(io::BufWriter::new(File::create(&dst).map_err(io_err(&dst))?));
                 io::copy(&mut entry, &mut w).map_err(corrupt)?;
                 let (size, sha256, _) = w.finish().map_err(io_err(&dst))?;
-                let expected = entry.header().size().map_err(corrupt)?;
                 if size != expected {
                     return Err(ArchiveError::Corrupt {
                         path: label.into(),

@@ -216,3 +216,32 @@ fn folder_install_takes_the_folder_or_its_parent() {
     assert!(matches!(&e, ArchiveError::Structure { detail, .. } if detail.contains(META_FILE)), "{e:?}");
     assert!(installed_cifar(&datasets).is_some(), "the earlier install is untouched");
 }
+
+#[test]
+fn oversized_member_is_refused_before_writing() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("huge.tar.gz");
+    let mut gz = flate2::write::GzEncoder::new(fs::File::create(&a).unwrap(), flate2::Compression::fast());
+    let mut h = tar::Header::new_gnu();
+    h.set_path(format!("{DIR_NAME}/data_batch_1.bin")).unwrap();
+    h.set_size(1 << 40);
+    h.set_mode(0o644);
+    h.set_cksum();
+    gz.write_all(h.as_bytes()).unwrap();
+    gz.write_all(&[0u8; 512]).unwrap();
+    gz.finish().unwrap();
+    let e = install_archive_with(&a, &tmp.path().join("d"), Checksum::Reported, LENIENT).unwrap_err();
+    assert!(matches!(&e, ArchiveError::Structure { detail, .. } if detail.contains("1099511627776")), "{e:?}");
+}
+
+#[test]
+fn duplicate_member_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("dup.tar.gz");
+    let mut m = members(1);
+    m.push(m[0].clone());
+    targz(&a, &m);
+    let e = install_archive_with(&a, &tmp.path().join("d"), Checksum::Reported, LENIENT).unwrap_err();
+    assert!(matches!(&e, ArchiveError::Structure { detail, .. } if detail.contains("twice")), "{e:?}");
+}
