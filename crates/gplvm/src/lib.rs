@@ -11,6 +11,7 @@
 //! - [`model`]: the joint objective over `θ = [vec(X); ln h]`;
 //! - [`ppca`]: PCA initialisation and the closed-form linear optimum (dual PPCA), an oracle;
 //! - [`lbfgs`]: L-BFGS with a strong-Wolfe line search, evaluation budget and convergence tests;
+//! - [`fastexp`]: a vectorisable `eˣ` for the RBF kernel's forward pass;
 //! - [`knn`]: leave-one-out 1-nearest-neighbour errors, the oil-flow benchmark's metric;
 //! - `oil` (feature `std`): the oil-flow data loader.
 //!
@@ -40,6 +41,7 @@ extern crate alloc;
 extern crate std;
 
 mod error;
+pub mod fastexp;
 pub mod fit;
 pub mod gp;
 pub mod kernel;
