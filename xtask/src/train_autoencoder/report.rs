@@ -136,3 +136,39 @@ pub fn image_grid_png(path: &Path, originals: &[Vec<u8>], reconstructions: &[Vec
 fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("plotting failed: {e:?}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two 32×32 images at zoom 2 give a (2·(64 + 2) + 2) × (2·(64 + 2) + 2) = 134 × 134 picture
+    /// whose pixel (2, 2) is the first original's first pixel and whose bottom row shows the
+    /// reconstructions.
+    #[test]
+    fn grid_has_the_expected_size_and_pixels() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grid.png");
+        let red = vec![[200u8, 10, 10]; 1024].concat();
+        let blue = vec![[10u8, 10, 200]; 1024].concat();
+        image_grid_png(&path, &[red.clone(), red], &[blue.clone(), blue], 2).unwrap();
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (134, 134));
+        let px = |x: usize, y: usize| &buf[(y * 134 + x) * 3..(y * 134 + x) * 3 + 3];
+        assert_eq!((px(0, 0), px(2, 2), px(2, 2 + 66)), (&[255, 255, 255][..], &[200, 10, 10][..], &[10, 10, 200][..]));
+    }
+
+    #[test]
+    fn csv_has_a_header_and_one_line_per_point() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.csv");
+        let p = Point { iter: 5, train_seconds: 0.5, batch_loss: 2.0, full_loss: 1.1, lr: 1e-3 };
+        write_csv(&path, &[p, Point { iter: 10, ..p }], 1.0).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].starts_with("5,0.500000,") && lines[1].contains(",1.000000e-1,"), "{}", lines[1]);
+    }
+}
