@@ -114,7 +114,7 @@ pub struct Args {
     /// [two-layer: hwc; fc: chw].
     #[arg(long, value_enum)]
     pub layout: Option<LayoutArg>,
-    /// Scalar type of parameters and data.
+    /// Scalar type of parameters and data (--eval-checkpoint uses the checkpoint's own).
     #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
     pub dtype: DtypeArg,
     /// Do not train: load this checkpoint, evaluate it on the validation (and test) split and
@@ -186,7 +186,7 @@ pub fn run(args: Args) -> Result<()> {
     let start = Instant::now();
     let dir = resolve_dir(args.data.as_deref())?;
     if let Some(ckpt) = &args.eval_checkpoint {
-        return eval_checkpoint(ckpt, &dir, args.dtype);
+        return eval_checkpoint(ckpt, &dir);
     }
     let cfg = args.resolve()?;
     let cifar = Cifar::open(&dir, SplitConfig { train: cfg.train_rows, val: cfg.val_rows, ..SplitConfig::default() })?;
@@ -232,11 +232,12 @@ pub fn test_accuracy<T: Scalar>(model: &mut Trained<T>, cifar: &Cifar, layout: L
     }
 }
 
-/// `--eval-checkpoint`: reload, evaluate, compare with the stored accuracy.
-fn eval_checkpoint(path: &Path, dir: &Path, dtype: DtypeArg) -> Result<()> {
-    match dtype {
-        DtypeArg::F32 => eval_typed::<f32>(path, dir),
-        DtypeArg::F64 => eval_typed::<f64>(path, dir),
+/// `--eval-checkpoint`: reload (in the scalar type it was saved in), evaluate, compare with the
+/// stored accuracy.
+fn eval_checkpoint(path: &Path, dir: &Path) -> Result<()> {
+    match Checkpoint::read(path)?.meta("dtype")? {
+        "f64" => eval_typed::<f64>(path, dir),
+        _ => eval_typed::<f32>(path, dir),
     }
 }
 

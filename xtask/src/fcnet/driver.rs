@@ -180,11 +180,9 @@ fn progress_bar(cfg: &RunConfig, show: bool) -> ProgressBar {
     }
     let bar = ProgressBar::new(cfg.iters as u64);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} it (eta {eta}) {msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} it (eta {eta}) {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
     );
     bar
 }

@@ -43,8 +43,9 @@ pub fn loss_svg(path: &Path, history: &TrainHistory, title: &str) -> Result<()> 
     root.present().map_err(plot_err).with_context(|| format!("writing {}", path.display()))
 }
 
-/// Writes train and validation accuracy per epoch boundary to `path` (SVG).
-pub fn accuracy_svg(path: &Path, history: &TrainHistory, title: &str) -> Result<()> {
+/// Writes train and validation accuracy per epoch boundary to `path` (SVG); `train_label` says
+/// what the training accuracy was measured on.
+pub fn accuracy_svg(path: &Path, history: &TrainHistory, title: &str, train_label: &str) -> Result<()> {
     let recs = &history.epochs;
     if recs.is_empty() {
         return Ok(());
@@ -62,7 +63,7 @@ pub fn accuracy_svg(path: &Path, history: &TrainHistory, title: &str) -> Result<
         .map_err(plot_err)?;
     chart.configure_mesh().x_desc("epoch").y_desc("accuracy").draw().map_err(plot_err)?;
     for (name, color, pick) in [
-        ("train", BLUE, (|r: &handgrad_fcnet::EpochRecord| r.train_acc) as fn(&_) -> f64),
+        (train_label, BLUE, (|r: &handgrad_fcnet::EpochRecord| r.train_acc) as fn(&_) -> f64),
         ("validation", RED, |r| r.val_acc),
     ] {
         let pts: Vec<(usize, f64)> = recs.iter().map(|r| (r.epoch, pick(r))).collect();

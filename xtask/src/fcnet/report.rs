@@ -134,7 +134,11 @@ pub fn write_run<T: Scalar>(dir: &Path, outcome: &Outcome<T>, summary: &Summary)
     write_metrics_csv(&dir.join("metrics.csv"), &outcome.history)?;
     let title = summary.config.short();
     plots::loss_svg(&dir.join("loss.svg"), &outcome.history, &format!("Training loss: {title}"))?;
-    plots::accuracy_svg(&dir.join("accuracy.svg"), &outcome.history, "Accuracy at each epoch boundary")?;
+    let train_label = match summary.config.model {
+        ModelKind::TwoLayer => "train (the current minibatch, as the notebook)",
+        ModelKind::Fc => "train (1,000 sampled training images)",
+    };
+    plots::accuracy_svg(&dir.join("accuracy.svg"), &outcome.history, "Accuracy at each epoch boundary", train_label)?;
     weights_png::write_weight_png(
         &dir.join("weights.png"),
         outcome.model.first_weights(),
