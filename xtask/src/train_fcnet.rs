@@ -107,7 +107,7 @@ pub struct Args {
     /// when missing.
     #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
-    /// Run folder to write [runs/fcnet-<model>-<UTC time>-s<seed>].
+    /// Run folder to write [runs/fcnet-MODEL-YYYYMMDD-HHMMSS-sSEED].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// How an image becomes a row: `hwc` (the two-layer notebook) or `chw` (the FC notebook)

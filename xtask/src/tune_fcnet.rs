@@ -80,7 +80,7 @@ pub struct Args {
     /// CIFAR-10: an extracted folder (used in place) or an archive; installed when missing.
     #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
-    /// Folder for the table and the best run [runs/fcnet-tune-<model>-<UTC time>-s<seed>].
+    /// Folder for the table and the best run [runs/fcnet-tune-MODEL-YYYYMMDD-HHMMSS-sSEED].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Row layout [two-layer: hwc; fc: chw].

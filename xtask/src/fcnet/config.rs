@@ -10,7 +10,7 @@ use serde::Serialize;
 pub enum ModelKind {
     /// Affine–ReLU–affine–softmax, trained with the two-layer notebook's SGD schedule.
     TwoLayer,
-    /// {affine–[batchnorm]–ReLU–[dropout]} × L − affine–softmax, trained by the Solver.
+    /// Affine, optional batchnorm, ReLU, optional dropout, per hidden layer; affine–softmax on top; trained by the Solver.
     Fc,
 }
 
