@@ -214,6 +214,75 @@ fn utc_stamp() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use handgrad_fcnet::{EpochRecord, TwoLayerConfig, TwoLayerNet};
+    use handgrad_tensor::init::rng_from_seed;
+
+    use super::*;
+    use crate::train_fcnet::fcnet::config::{DtypeArg, LayoutArg, Update};
+    use crate::train_fcnet::fcnet::driver::Trained;
+
+    /// A run folder written from a small synthetic outcome holds every file, and its checkpoint
+    /// reloads to the same parameters with the reported accuracy in its metadata.
+    #[test]
+    fn run_folder_has_every_file_and_a_loadable_checkpoint() {
+        let arch = TwoLayerConfig::cifar(4);
+        let net = TwoLayerNet::<f32>::new(&arch, &mut rng_from_seed(0));
+        let rec = |iter, epoch, acc| EpochRecord { iter, epoch, train_acc: acc, val_acc: acc, learning_rate: 1e-3 };
+        let history = TrainHistory { loss: vec![2.3, 2.0, 1.8, 1.7], epochs: vec![rec(0, 0, 0.1), rec(2, 1, 0.3)] };
+        let outcome = Outcome {
+            model: Trained::TwoLayer(net.clone(), arch),
+            history,
+            val_acc: 0.25,
+            train_time: Duration::from_millis(5),
+        };
+        let cfg = RunConfig {
+            model: ModelKind::TwoLayer,
+            hidden: vec![4],
+            update: Update::Sgd,
+            learning_rate: 1e-3,
+            lr_decay: 0.95,
+            reg: 0.1,
+            batch: 2,
+            iters: 4,
+            weight_scale: 1e-4,
+            dropout: 0.0,
+            batchnorm: false,
+            seed: 0,
+            threads: 1,
+            layout: LayoutArg::Hwc,
+            dtype: DtypeArg::F32,
+            train_rows: 4,
+            val_rows: 2,
+        };
+        let summary = Summary::new(&cfg, &outcome, Err("no test batch".into()), Path::new("/data"), 1.0);
+        let dir = tempfile::tempdir().unwrap();
+        write_run(dir.path(), &outcome, &summary).unwrap();
+        for f in [
+            "loss.csv",
+            "metrics.csv",
+            "loss.svg",
+            "accuracy.svg",
+            "weights.png",
+            CHECKPOINT,
+            "summary.json",
+            "summary.txt",
+        ] {
+            assert!(dir.path().join(f).is_file(), "{f} missing");
+        }
+        let (loaded, _, ckpt) = TwoLayerNet::<f32>::load(&dir.path().join(CHECKPOINT)).unwrap();
+        assert_eq!(loaded, net);
+        assert_eq!(ckpt.meta("val_acc").unwrap(), "0.25");
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap()).unwrap();
+        assert_eq!(json["val_acc"], 0.25);
+        assert_eq!(json["test_note"], "no test batch");
+        let metrics = std::fs::read_to_string(dir.path().join("metrics.csv")).unwrap();
+        assert_eq!(metrics.lines().count(), 3, "{metrics}");
+        assert!(summary.text().contains("not measured: no test batch"));
+    }
+
     #[test]
     fn utc_stamp_has_the_expected_shape() {
         let s = super::utc_stamp();
