@@ -4,6 +4,7 @@
 //!
 //! `cargo run --release -p handgrad-cifar --example open_and_gather [-- <cifar-10-batches-bin>]`
 //! (default folder: `<root>/datasets/cifar-10-batches-bin`, installed by `cargo xtask fetch-cifar`).
+//! Environment: `REPS=n` timed random batches (default 501); `SHOW_MEAN=1` also prints mean and p90.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -33,7 +34,11 @@ fn median_us(reps: usize, mut f: impl FnMut()) -> f64 {
             s.elapsed().as_secs_f64() * 1e6
         })
         .collect();
+    let mean = t.iter().sum::<f64>() / reps as f64;
     t.sort_by(f64::total_cmp);
+    if std::env::var_os("SHOW_MEAN").is_some() {
+        println!("  (mean {mean:.1} µs, p90 {:.1} µs)", t[reps * 9 / 10]);
+    }
     t[reps / 2]
 }
 
@@ -70,7 +75,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for layout in [Layout::Hwc, Layout::Chw] {
         let pre = Preprocess::<f32>::new(&mean, layout);
         let mut k = 0;
-        let us = median_us(501, || {
+        let reps: usize = std::env::var("REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(501);
+        let us = median_us(reps, || {
             k = (k + 1) % batches.len();
             pre.gather(&data.train, &batches[k], &mut x, &mut y);
         });
