@@ -102,8 +102,10 @@ pub struct FullyConnectedNet<T: Scalar> {
     pub(crate) slots: Vec<Slot>,
     pub(crate) names: Vec<String>,
     pub(crate) bufs: Vec<HiddenBufs<T>>,
-    /// Class scores `(N, C)`; after a train-mode loss they hold `dL/dscores`.
+    /// Class scores `(N, C)`.
     pub(crate) scores: Matrix<T>,
+    /// `dL/dscores`, `(N, C)`.
+    pub(crate) dscores: Matrix<T>,
     /// Backward scratch: gradient flowing down, and a second buffer to ping-pong with.
     pub(crate) da: Matrix<T>,
     pub(crate) dtmp: Matrix<T>,
@@ -156,6 +158,7 @@ impl<T: Scalar> FullyConnectedNet<T> {
             names,
             bufs: (0..layers - 1).map(|_| HiddenBufs::new()).collect(),
             scores: Matrix::zeros(0, 0),
+            dscores: Matrix::zeros(0, 0),
             da: Matrix::zeros(0, 0),
             dtmp: Matrix::zeros(0, 0),
             par: Par::Seq,

@@ -2,7 +2,7 @@
 //!
 //! Forward, hidden layer `l` (input `a_{l−1}`, with `a_0 = x`):
 //! `z = a·W_l + b_l`; `[z ← γ_l·x̂(z) + β_l]`; `h = max(0, z)`; `[a_l = h ⊙ mask / keep]`.
-//! Output: `s = a_{L−1}·W_L + b_L`; `L = softmax_xent(s, y) + ½·reg·Σ_l ΣW_l²`.
+//! Output: `s = a_{L−1}·W_L + b_L`; `L = softmax_cross_entropy(s, y) + ½·reg·Σ_l ΣW_l²`.
 //!
 //! Backward, in exact reverse order: `ds = (softmax(s) − onehot(y)) / N`;
 //! `dW_L = a_{L−1}ᵀ·ds`, `db_L = Σ ds`, `da = ds·W_Lᵀ`; then for `l = L−1 … 1`:
@@ -14,6 +14,7 @@ use handgrad_nn::Mode;
 use handgrad_nn::layers::affine::{affine_backward, affine_forward};
 use handgrad_nn::layers::relu::{relu_backward_inplace, relu_inplace};
 use handgrad_nn::loss::l2::{add_l2_grad, l2_penalty};
+use handgrad_nn::loss::softmax::softmax_loss_into;
 use handgrad_nn::solver::Model;
 use handgrad_tensor::init::{Rng, rng_from_seed};
 use handgrad_tensor::ops::argmax_rows;
@@ -21,7 +22,6 @@ use handgrad_tensor::{Matrix, Scalar};
 
 use crate::eval::Classifier;
 use crate::fc_net::{FullyConnectedNet, HiddenBufs};
-use crate::fused::softmax_xent_inplace;
 
 impl<T: Scalar> FullyConnectedNet<T> {
     /// Forward pass of `x: (N, D)` in `mode`; leaves the scores `(N, C)` in `self.scores`.
@@ -52,14 +52,14 @@ impl<T: Scalar> FullyConnectedNet<T> {
     }
 
     /// Backward pass after a train-mode [`forward`](Self::forward) of the same `x`, with
-    /// `self.scores` holding `dL/dscores`. Overwrites every gradient (L2 term included).
+    /// `self.dscores` holding `dL/dscores`. Overwrites every gradient (L2 term included).
     fn backward(&mut self, x: &Matrix<T>) {
         let (bn, dp) = (self.config.batchnorm, self.dropout.is_some());
         let nh = self.bufs.len();
         let input = if nh == 0 { x } else { self.bufs[nh - 1].out(bn, dp) };
         let dx = if nh > 0 { Some(&mut self.da) } else { None };
         affine_backward(
-            &self.scores,
+            &self.dscores,
             input,
             &self.weights[nh],
             &mut self.w_grads[nh],
@@ -102,7 +102,7 @@ impl<T: Scalar> FullyConnectedNet<T> {
     /// [`grad`](Self::grad)); `rng` draws the dropout masks. Returns the loss in `f64`.
     pub fn loss(&mut self, x: &Matrix<T>, y: &[usize], rng: &mut Rng) -> f64 {
         self.forward(x, Mode::Train, rng);
-        let data_loss = softmax_xent_inplace(&mut self.scores, y);
+        let data_loss = softmax_loss_into(&self.scores, y, &mut self.dscores).to_f64();
         let reg = T::from_f64(self.config.reg);
         let reg_loss: f64 = self.weights.iter().map(|w| l2_penalty(w, reg).to_f64()).sum();
         self.backward(x);

@@ -1,13 +1,10 @@
 //! Fused, in-place kernels of the two-layer training step (one pass over memory each).
 //!
 //! - [`bias_relu_inplace`]: `h ← max(0, h + b)` (affine bias add fused with ReLU);
-//! - [`relu_backward_bias_grad`]: `dh ← dh ⊙ [h > 0]` and `db ← Σ_rows dh` in the same pass;
-//! - [`softmax_xent_inplace`]: the softmax cross-entropy loss
-//!   `L = (1/N) Σ_i [ log Σ_j exp(s_ij) − s_{i,y_i} ]`, overwriting the scores by its gradient
-//!   `dL/ds_ij = (softmax(s_i)_j − 1[j = y_i]) / N`, computed stably by subtracting each row's max.
+//! - [`relu_backward_bias_grad`]: `dh ← dh ⊙ [h > 0]` and `db ← Σ_rows dh` in the same pass.
 //!
-//! They are the same equations as `handgrad-nn`'s layers (CS231n assignment 1, `neural_net.py`),
-//! written into the caller's buffers so that a training step allocates nothing.
+//! They are the same equations as `handgrad-nn`'s affine and ReLU layers (CS231n assignment 1,
+//! `neural_net.py`), fused so that the two-layer step makes one pass over memory per pair.
 
 use handgrad_tensor::matrix::assert_shape;
 use handgrad_tensor::{Matrix, Scalar};
@@ -51,35 +48,4 @@ pub fn relu_backward_bias_grad<T: Scalar>(dh: &mut Matrix<T>, h: &Matrix<T>, db:
             *s += *d;
         }
     }
-}
-
-/// Mean softmax cross-entropy of `scores: (n, c)` against labels `y: (n,)`; the scores are
-/// overwritten by `dL/dscores`. Returns the loss (accumulated in `f64`).
-///
-/// # Panics
-/// If `y.len() != n`, `n == 0`, `c == 0`, or a label is `≥ c`.
-#[track_caller]
-pub fn softmax_xent_inplace<T: Scalar>(scores: &mut Matrix<T>, y: &[usize]) -> f64 {
-    let (n, c) = scores.shape();
-    assert!(n > 0 && c > 0, "softmax_xent_inplace: empty scores {:?}", scores.shape());
-    assert_eq!(y.len(), n, "softmax_xent_inplace: {} labels for scores{:?}", y.len(), scores.shape());
-    let inv_n = T::ONE / T::from_usize(n);
-    let mut loss = 0.0f64;
-    for (row, &yi) in scores.as_mut_slice().chunks_exact_mut(c).zip(y) {
-        assert!(yi < c, "softmax_xent_inplace: label {yi} out of range for {c} classes");
-        let max = row.iter().copied().fold(row[0], T::max);
-        let shifted_y = row[yi] - max;
-        let mut sum = T::ZERO;
-        for v in row.iter_mut() {
-            *v = (*v - max).exp();
-            sum += *v;
-        }
-        loss += sum.ln().to_f64() - shifted_y.to_f64();
-        let k = inv_n / sum;
-        for v in row.iter_mut() {
-            *v *= k;
-        }
-        row[yi] -= inv_n;
-    }
-    loss / n as f64
 }

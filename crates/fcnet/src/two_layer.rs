@@ -25,7 +25,9 @@ use handgrad_tensor::{Accum, Matrix, Par, Scalar};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use crate::fused::{bias_relu_inplace, relu_backward_bias_grad, softmax_xent_inplace};
+use handgrad_nn::loss::softmax::softmax_loss_into;
+
+use crate::fused::{bias_relu_inplace, relu_backward_bias_grad};
 
 /// The architecture of a [`TwoLayerNet`] (stored in checkpoints).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,8 +82,10 @@ pub struct TwoLayerGrads<T: Scalar> {
 pub struct TwoLayerCache<T: Scalar> {
     /// Hidden activations after ReLU, `(N, H)`.
     pub hidden: Matrix<T>,
-    /// Class scores `(N, C)`; after [`TwoLayerNet::loss_into`] they hold `dL/dscores`.
+    /// Class scores `(N, C)`.
     pub scores: Matrix<T>,
+    /// `dL/dscores`, `(N, C)`.
+    dscores: Matrix<T>,
     /// Gradient buffer for the hidden layer, `(N, H)`.
     dhidden: Matrix<T>,
 }
@@ -90,12 +94,18 @@ impl<T: Scalar> TwoLayerCache<T> {
     /// Buffers for batches of up to `n` rows of `net`.
     pub fn new(net: &TwoLayerNet<T>, n: usize) -> Self {
         let (h, c) = (net.hidden_dim(), net.num_classes());
-        Self { hidden: Matrix::zeros(n, h), scores: Matrix::zeros(n, c), dhidden: Matrix::zeros(n, h) }
+        Self {
+            hidden: Matrix::zeros(n, h),
+            scores: Matrix::zeros(n, c),
+            dscores: Matrix::zeros(n, c),
+            dhidden: Matrix::zeros(n, h),
+        }
     }
 
     fn resize(&mut self, n: usize, h: usize, c: usize) {
         self.hidden.resize(n, h);
         self.scores.resize(n, c);
+        self.dscores.resize(n, c);
         self.dhidden.resize(n, h);
     }
 }
@@ -177,20 +187,20 @@ impl<T: Scalar> TwoLayerNet<T> {
         par: Par,
     ) -> f64 {
         self.forward(x, cache, par);
-        let data_loss = softmax_xent_inplace(&mut cache.scores, y);
+        let data_loss = softmax_loss_into(&cache.scores, y, &mut cache.dscores).to_f64();
         let reg_loss = 0.5 * reg.to_f64() * (sum_squares(&self.w1).to_f64() + sum_squares(&self.w2).to_f64());
         self.backward(x, reg, cache, grads, par);
         data_loss + reg_loss
     }
 
     /// Backward pass, in exact reverse order of [`forward`](Self::forward) and the loss:
-    /// `cache.scores` must hold `dL/dscores`. Overwrites `grads`; skips the input gradient.
+    /// `cache.dscores` must hold `dL/dscores`. Overwrites `grads`; skips the input gradient.
     fn backward(&self, x: &Matrix<T>, reg: T, cache: &mut TwoLayerCache<T>, grads: &mut TwoLayerGrads<T>, par: Par) {
         // Second affine: s = h·W2 + b2.
-        matmul_tn(&mut grads.w2, &cache.hidden, &cache.scores, Accum::Replace, par);
+        matmul_tn(&mut grads.w2, &cache.hidden, &cache.dscores, Accum::Replace, par);
         axpy(&mut grads.w2, reg, &self.w2);
-        col_sums(&mut grads.b2, &cache.scores, Accum::Replace);
-        matmul_nt(&mut cache.dhidden, &cache.scores, &self.w2, Accum::Replace, par);
+        col_sums(&mut grads.b2, &cache.dscores, Accum::Replace);
+        matmul_nt(&mut cache.dhidden, &cache.dscores, &self.w2, Accum::Replace, par);
         // ReLU and first bias: h = max(0, x·W1 + b1).
         relu_backward_bias_grad(&mut cache.dhidden, &cache.hidden, &mut grads.b1);
         // First affine weights (dx skipped: nothing upstream needs it).
