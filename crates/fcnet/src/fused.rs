@@ -49,3 +49,31 @@ pub fn relu_backward_bias_grad<T: Scalar>(dh: &mut Matrix<T>, h: &Matrix<T>, db:
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use handgrad_tensor::init::{randn, rng_from_seed};
+
+    use super::*;
+
+    #[test]
+    fn fused_kernels_match_naive_loops() {
+        let mut rng = rng_from_seed(3);
+        let (h0, b, d) = (randn::<f64, _>(5, 4, 1.0, &mut rng), randn(1, 4, 1.0, &mut rng), randn(5, 4, 1.0, &mut rng));
+        let mut h = h0.clone();
+        bias_relu_inplace(&mut h, &b);
+        let (mut dh, mut db) = (d.clone(), Matrix::full(1, 4, 7.0));
+        relu_backward_bias_grad(&mut dh, &h, &mut db);
+        for j in 0..4 {
+            let mut col = 0.0;
+            for i in 0..5 {
+                let z = h0.get(i, j) + b.get(0, j);
+                assert_eq!(h.get(i, j), z.max(0.0));
+                let g = if z > 0.0 { d.get(i, j) } else { 0.0 };
+                assert_eq!(dh.get(i, j), g);
+                col += g;
+            }
+            assert!((db.get(0, j) - col).abs() < 1e-12, "db overwritten, not accumulated");
+        }
+    }
+}
