@@ -66,14 +66,16 @@ impl<T: Scalar> Preprocess<T> {
     }
 
     fn row_hwc(&self, px: &[u8; IMAGE_BYTES], out: &mut [T]) {
-        let (r, gb) = px.split_at(PLANE);
-        let (g, b) = gb.split_at(PLANE);
-        let rows = out.chunks_exact_mut(3).zip(self.mean.chunks_exact(3));
-        for ((o, m), ((&r, &g), &b)) in rows.zip(r.iter().zip(g.iter()).zip(b.iter())) {
-            o[0] = T::from_f64(f64::from(r)) - m[0];
-            o[1] = T::from_f64(f64::from(g)) - m[1];
-            o[2] = T::from_f64(f64::from(b)) - m[2];
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: `hwc_avx2` only requires AVX2, which the CPU was just detected to have.
+            #[allow(unsafe_code)]
+            unsafe {
+                hwc_avx2(px, &self.mean, out)
+            };
+            return;
         }
+        hwc_interleave(px, &self.mean, out);
     }
 
     /// Gathers records `rows` (any order, repeats allowed) into `x: (rows.len(), 3072)` and their
@@ -186,6 +188,25 @@ mod tests {
     }
 
     #[test]
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    fn avx2_and_portable_interleaves_agree_everywhere() {
+        if !std::is_x86_feature_detected!("avx2") {
+            std::println!("skipped: this CPU has no AVX2");
+            return;
+        }
+        let recs = records();
+        let mean = Preprocess::<f32>::new(&PixelMean::of(&recs, 0..3), Layout::Hwc);
+        let (mut a, mut b) = (vec![0f32; IMAGE_BYTES], vec![1f32; IMAGE_BYTES]);
+        hwc_interleave(&recs.record(1).pixels, mean.mean(), &mut a);
+        // SAFETY: AVX2 was detected above.
+        #[allow(unsafe_code)]
+        unsafe {
+            hwc_avx2(&recs.record(1).pixels, mean.mean(), &mut b)
+        };
+        assert_eq!(a, b);
+    }
+
+    #[test]
     fn gather_reuses_buffers() {
         let recs = records();
         let pre = Preprocess::<f32>::new(&PixelMean::zero(), Layout::Hwc);
@@ -213,4 +234,29 @@ mod tests {
             assert!(rgb == want, "{layout:?}");
         }
     }
+}
+
+/// The HWC interleave of one record: `out[3p + ch] = plane_ch[p] − mean[3p + ch]` for the 1,024
+/// pixels `p`. Written so that it vectorises; see [`hwc_avx2`].
+#[inline(always)]
+fn hwc_interleave<T: Scalar>(px: &[u8; IMAGE_BYTES], mean: &[T], out: &mut [T]) {
+    let (r, gb) = px.split_at(PLANE);
+    let (g, b) = gb.split_at(PLANE);
+    let rows = out.chunks_exact_mut(3).zip(mean.chunks_exact(3));
+    for ((o, m), ((&r, &g), &b)) in rows.zip(r.iter().zip(g.iter()).zip(b.iter())) {
+        o[0] = T::from_f64(f64::from(r)) - m[0];
+        o[1] = T::from_f64(f64::from(g)) - m[1];
+        o[2] = T::from_f64(f64::from(b)) - m[2];
+    }
+}
+
+/// [`hwc_interleave`] compiled with AVX2, chosen at run time when the CPU has it.
+///
+/// The default x86-64 target only has SSE2, where the stride-3 interleave stays scalar; with AVX2
+/// the compiler turns it into shuffles. Measured on the 2-core Zen 3 machine (CPU time of a
+/// 200-row f32 batch of random records): 319 µs → 157 µs; with the records in cache, 160 → 36–80 µs.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn hwc_avx2<T: Scalar>(px: &[u8; IMAGE_BYTES], mean: &[T], out: &mut [T]) {
+    hwc_interleave(px, mean, out);
 }
