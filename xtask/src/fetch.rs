@@ -37,7 +37,7 @@ pub struct CifarArgs {
     #[arg(long)]
     pub force: bool,
     /// When the download fails, fail instead of falling back to the development copy at
-    /// <root>/../shared/datasets/cifar-10-train-binary.tar.gz.
+    /// `<root>/../shared/datasets/cifar-10-train-binary.tar.gz`.
     #[arg(long)]
     pub no_fallback: bool,
     /// Archive URL to download (must have the canonical MD5).
@@ -59,7 +59,7 @@ pub struct OilArgs {
     /// Reinstall even when a verified copy is already present.
     #[arg(long)]
     pub force: bool,
-    /// When the download fails, fail instead of falling back to <root>/../shared/datasets/oil.
+    /// When the download fails, fail instead of falling back to `<root>/../shared/datasets/oil`.
     #[arg(long)]
     pub no_fallback: bool,
     /// Base URL of the mirror's three_phase_oil_flow folder.

@@ -126,7 +126,7 @@ pub struct Args {
     /// Threads for GEMMs and factorisations (1 = sequential).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
-    /// Run folder [runs/autoencoder-<data>-seed<seed>-<unix time>].
+    /// Run folder (default: `runs/autoencoder-<data>-seed<seed>-<unix time>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Hide the progress bar.

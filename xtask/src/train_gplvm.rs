@@ -71,8 +71,8 @@ pub struct Args {
     /// Threads for faer's Cholesky and products (1 = sequential, usually fastest on 2 cores).
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// Folder holding DataTrn.txt and DataTrnLbls.txt [default: <root>/datasets/oil, installed by
-    /// `cargo xtask fetch-oil` first when missing].
+    /// Folder holding DataTrn.txt and DataTrnLbls.txt (default: `<root>/datasets/oil`, installed by
+    /// `cargo xtask fetch-oil` first when missing).
     #[arg(long)]
     data: Option<PathBuf>,
     /// Initial noise variance β⁻¹ (the other hyperparameters start at 1, like GPy's defaults).
@@ -86,7 +86,7 @@ pub struct Args {
     /// Print the likelihood every this many iterations (every iteration goes to trace.csv).
     #[arg(long, default_value_t = 25)]
     log_every: usize,
-    /// Run folder [default: <root>/runs/gplvm-<kernel>].
+    /// Run folder (default: `<root>/runs/gplvm-<kernel>`).
     #[arg(long)]
     out: Option<PathBuf>,
 }
