@@ -6,21 +6,21 @@
 //! - `two_layer_step/H`: gather a random minibatch + forward + loss + backward + SGD update, the
 //!   whole step as `TwoLayerNet` trains (in-memory rows here, so that the bench needs no dataset;
 //!   the gather from the memory-mapped files is benchmarked in `cifar.rs`);
-//! - `gemms_alone/H`: the step's five products alone, on the same shapes (the floor).
+//! - `gemms_alone/H`: the step's five products alone ([`StepGemms`]), on the same shapes (the floor).
 //!
 //! Run: `cargo bench -p handgrad-benches --bench step`.
 
 #![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use handgrad_fcnet::{TwoLayerCache, TwoLayerConfig, TwoLayerGrads, TwoLayerNet};
+use handgrad_fcnet::{StepGemms, TwoLayerCache, TwoLayerConfig, TwoLayerGrads, TwoLayerNet};
 use handgrad_nn::layers::affine::{affine_backward, affine_forward};
 use handgrad_nn::loss::softmax::softmax_loss_into;
 use handgrad_nn::solver::Dataset;
 use handgrad_nn::solver::InMemory;
-use handgrad_tensor::gemm::{gemm_flops, matmul, matmul_nt, matmul_tn};
+use handgrad_tensor::gemm::gemm_flops;
 use handgrad_tensor::init::{randn, rng_from_seed};
-use handgrad_tensor::{Accum, Matrix, Par};
+use handgrad_tensor::{Matrix, Par};
 use rand::Rng as _;
 
 const B: usize = 200;
@@ -80,20 +80,10 @@ fn step(c: &mut Criterion) {
     g.finish();
     let mut g = c.benchmark_group("gemms_alone");
     for h in [50, 100] {
+        let net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(h), &mut rng);
         let x: Matrix<f32> = randn(B, D, 50.0, &mut rng);
-        let w1: Matrix<f32> = randn(D, h, 1e-4, &mut rng);
-        let w2: Matrix<f32> = randn(h, C, 1e-4, &mut rng);
-        let (mut hid, mut s, mut dh) = (Matrix::zeros(B, h), Matrix::zeros(B, C), Matrix::zeros(B, h));
-        let (mut dw1, mut dw2) = (Matrix::zeros(D, h), Matrix::zeros(h, C));
-        g.bench_function(format!("H{h}"), |bch| {
-            bch.iter(|| {
-                matmul(&mut hid, &x, &w1, Accum::Replace, Par::Seq);
-                matmul(&mut s, &hid, &w2, Accum::Replace, Par::Seq);
-                matmul_tn(&mut dw2, &hid, &s, Accum::Replace, Par::Seq);
-                matmul_nt(&mut dh, &s, &w2, Accum::Replace, Par::Seq);
-                matmul_tn(&mut dw1, &x, &dh, Accum::Replace, Par::Seq);
-            })
-        });
+        let mut gemms = StepGemms::new(&net, B);
+        g.bench_function(format!("H{h}"), |bch| bch.iter(|| gemms.run(&net, &x, Par::Seq)));
     }
     g.finish();
 }

@@ -15,10 +15,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess, SplitConfig};
-use handgrad_fcnet::{TwoLayerCache, TwoLayerConfig, TwoLayerGrads, TwoLayerNet};
-use handgrad_tensor::gemm::{gemm_flops, matmul, matmul_nt, matmul_tn, par_for_threads};
+use handgrad_fcnet::{StepGemms, TwoLayerCache, TwoLayerConfig, TwoLayerGrads, TwoLayerNet};
+use handgrad_tensor::gemm::par_for_threads;
 use handgrad_tensor::init::{Rng, rng_from_seed};
-use handgrad_tensor::{Accum, Matrix, Par};
+use handgrad_tensor::{Matrix, Par};
 use rand::Rng as _;
 
 /// Batch size of the step (the notebook's).
@@ -192,36 +192,32 @@ fn our_step_ms(
     ms
 }
 
-/// The step's five products alone, on buffers of the step's shapes: milliseconds per step.
+/// The step's five products alone ([`StepGemms`]), on buffers of the step's shapes: milliseconds
+/// per step.
 fn gemm_only_ms(hidden: usize, iters: usize, seed: u64, par: Par) -> f64 {
-    let (b, d, h, c) = (BATCH, 3072, hidden, 10);
     let mut rng = rng_from_seed(seed);
-    let x: Matrix<f32> = handgrad_tensor::init::randn(b, d, 50.0, &mut rng);
-    let w1: Matrix<f32> = handgrad_tensor::init::randn(d, h, 1e-4, &mut rng);
-    let w2: Matrix<f32> = handgrad_tensor::init::randn(h, c, 1e-4, &mut rng);
-    let (mut hid, mut s, mut dh) = (Matrix::zeros(b, h), Matrix::zeros(b, c), Matrix::zeros(b, h));
-    let (mut dw1, mut dw2) = (Matrix::zeros(d, h), Matrix::zeros(h, c));
-    let mut products = || {
-        matmul(&mut hid, &x, &w1, Accum::Replace, par);
-        matmul(&mut s, &hid, &w2, Accum::Replace, par);
-        matmul_tn(&mut dw2, &hid, &s, Accum::Replace, par);
-        matmul_nt(&mut dh, &s, &w2, Accum::Replace, par);
-        matmul_tn(&mut dw1, &x, &dh, Accum::Replace, par);
-    };
+    let net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden), &mut rng);
+    let x: Matrix<f32> = handgrad_tensor::init::randn(BATCH, 3072, 50.0, &mut rng);
+    let mut gemms = StepGemms::new(&net, BATCH);
     for _ in 0..iters.div_ceil(10).max(5) {
-        products();
+        gemms.run(&net, &x, par);
     }
     let t = Instant::now();
     for _ in 0..iters {
-        products();
+        gemms.run(&net, &x, par);
     }
     1e3 * t.elapsed().as_secs_f64() / iters as f64
 }
 
 /// Floating-point operations of one step's GEMMs.
 fn step_flops(hidden: usize) -> u64 {
-    let (b, d, h, c) = (BATCH, 3072, hidden, 10);
-    gemm_flops(b, d, h) + gemm_flops(b, h, c) + gemm_flops(h, b, c) + gemm_flops(b, c, h) + gemm_flops(d, b, h)
+    let net = TwoLayerNet::<f32>::from_params(
+        Matrix::zeros(3072, hidden),
+        Matrix::zeros(1, hidden),
+        Matrix::zeros(hidden, 10),
+        Matrix::zeros(1, 10),
+    );
+    StepGemms::flops(&net, BATCH)
 }
 
 fn median(v: &mut [f64]) -> f64 {

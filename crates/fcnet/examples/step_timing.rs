@@ -6,10 +6,9 @@
 use std::time::Instant;
 
 use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess, SplitConfig};
-use handgrad_fcnet::{CifarSplit, Dataset, TwoLayerCache, TwoLayerConfig, TwoLayerGrads, TwoLayerNet};
-use handgrad_tensor::gemm::{matmul, matmul_nt, matmul_tn};
+use handgrad_fcnet::{CifarSplit, Dataset, StepGemms, TwoLayerCache, TwoLayerConfig, TwoLayerGrads, TwoLayerNet};
 use handgrad_tensor::init::rng_from_seed;
-use handgrad_tensor::{Accum, Matrix, Par};
+use handgrad_tensor::{Matrix, Par};
 use rand::Rng as _;
 
 fn median(v: &mut [f64]) -> f64 {
@@ -34,8 +33,7 @@ fn main() {
     let mut cache = TwoLayerCache::new(&net, batch);
     let mut grads = TwoLayerGrads::zeros_like(&net);
     let (mut t_gather, mut t_loss, mut t_sgd, mut t_gemm) = (vec![], vec![], vec![], vec![]);
-    let (mut hid, mut dh, mut dw1) = (Matrix::zeros(batch, h), Matrix::zeros(batch, h), Matrix::zeros(3072, h));
-    let (mut s, mut dw2) = (Matrix::zeros(batch, 10), Matrix::zeros(h, 10));
+    let mut gemms = StepGemms::new(&net, batch);
     for step in 0..steps + 20 {
         for i in idx.iter_mut() {
             *i = rng.random_range(0..train.len());
@@ -47,11 +45,7 @@ fn main() {
         let t2 = Instant::now();
         net.sgd_step(&grads, 1e-4);
         let t3 = Instant::now();
-        matmul(&mut hid, &x, &net.w1, Accum::Replace, Par::Seq);
-        matmul(&mut s, &hid, &net.w2, Accum::Replace, Par::Seq);
-        matmul_tn(&mut dw2, &hid, &s, Accum::Replace, Par::Seq);
-        matmul_nt(&mut dh, &s, &net.w2, Accum::Replace, Par::Seq);
-        matmul_tn(&mut dw1, &x, &dh, Accum::Replace, Par::Seq);
+        gemms.run(&net, &x, Par::Seq);
         let t4 = Instant::now();
         if step >= 20 {
             t_gather.push((t1 - t0).as_secs_f64() * 1e3);
