@@ -39,12 +39,15 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod cpu;
 pub mod gemm;
 pub mod gradcheck;
 pub mod init;
 pub mod matrix;
 pub mod ops;
 mod scalar;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod skinny;
 pub mod tol;
 
 pub use faer;
