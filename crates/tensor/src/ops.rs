@@ -80,19 +80,42 @@ pub fn argmax_rows<T: Scalar>(out: &mut [usize], x: &Matrix<T>) {
 
 /// `Σ x²` over all elements.
 pub fn sum_squares<T: Scalar>(x: &Matrix<T>) -> T {
-    x.as_slice().iter().map(|&v| v * v).sum()
+    lane_sum(x.as_slice(), x.as_slice(), |u, _| u * u)
 }
 
 /// `Σ x` over all elements.
 pub fn sum<T: Scalar>(x: &Matrix<T>) -> T {
-    x.as_slice().iter().copied().sum()
+    lane_sum(x.as_slice(), x.as_slice(), |u, _| u)
 }
 
 /// `Σ a ⊙ b`: the Frobenius inner product. Shapes must match.
 #[track_caller]
 pub fn dot<T: Scalar>(a: &Matrix<T>, b: &Matrix<T>) -> T {
     assert_same_shape("dot", a, b);
-    a.as_slice().iter().zip(b.as_slice()).map(|(&x, &y)| x * y).sum()
+    lane_sum(a.as_slice(), b.as_slice(), |u, v| u * v)
+}
+
+/// Lanes of the reductions: two AVX-512 registers of f32, so the adds pipeline and vectorise.
+const LANES: usize = 32;
+
+/// `Σ f(a[k], b[k])` with `LANES` interleaved partial sums (element `k` goes to lane
+/// `k mod LANES`), then the lanes added in order. A plain left-to-right `.sum()` is one dependent
+/// chain of adds that the compiler may not reorder (one add per 4 cycles); this is the same sum
+/// reassociated into independent chains, and deterministic for given inputs.
+fn lane_sum<T: Scalar>(a: &[T], b: &[T], f: impl Fn(T, T) -> T) -> T {
+    debug_assert_eq!(a.len(), b.len());
+    let mut lanes = [T::ZERO; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (xa, xb) in ca.zip(cb) {
+        for ((lane, &u), &v) in lanes.iter_mut().zip(xa).zip(xb) {
+            *lane += f(u, v);
+        }
+    }
+    for ((lane, &u), &v) in lanes.iter_mut().zip(ra).zip(rb) {
+        *lane += f(u, v);
+    }
+    lanes.iter().copied().sum()
 }
 
 /// `max |x|` over all elements (0 for an empty matrix).
