@@ -2,14 +2,16 @@
 //! - forward          `(200, 3072) · (3072, H)`          (matmul)
 //! - weight gradient  `(200, 3072)ᵀ · (200, H)`          (matmul_tn: the 3072×200 · 200×H product)
 //!
-//! for H ∈ {50, 100}, f32 and f64, one thread (`Par::Seq`).
+//! for H ∈ {50, 100}, f32 and f64, one thread (`Par::Seq`). For f32 the weight gradient runs on
+//! handgrad's skinny AVX-512 kernel when the CPU has AVX-512F; `weight_grad_faer_*` times the same
+//! product through faer directly, side by side, so the kernel's gain is read off one run.
 //! Run: `cargo bench -p handgrad-benches --bench gemm`; "elements/s" in criterion's output is FLOP/s.
 
 #![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use handgrad_tensor::gemm::{gemm_flops, matmul, matmul_tn};
-use handgrad_tensor::{Accum, Matrix, Par, Scalar, init};
+use handgrad_tensor::{Accum, Matrix, Par, Scalar, faer, init};
 
 const BATCH: usize = 200;
 const D: usize = 3072;
@@ -30,6 +32,22 @@ fn bench_type<T: Scalar>(c: &mut Criterion) {
         g.bench_function(format!("weight_grad_3072x200_200x{h}"), |b| {
             b.iter(|| matmul_tn(&mut dw, &x, &dout, Accum::Replace, Par::Seq))
         });
+        if T::NAME == "f32" {
+            g.bench_function(format!("weight_grad_faer_3072x200_200x{h}"), |b| {
+                b.iter(|| {
+                    let xt = x.as_faer().transpose();
+                    faer::linalg::matmul::matmul(
+                        dw.as_faer_mut(),
+                        Accum::Replace,
+                        xt,
+                        dout.as_faer(),
+                        T::ONE,
+                        Par::Seq,
+                    );
+                    handgrad_tensor::cpu::zero_upper();
+                })
+            });
+        }
         g.finish();
     }
 }

@@ -9,6 +9,15 @@
 //! ([`Accum::Add`]), and takes an explicit [`Par`]: `Par::Seq` (one thread) is the default
 //! throughout handgrad, because on the 2-core machines it was measured on, two threads were usually
 //! slower at these sizes. The transposes are views (no copies); faer packs its operands itself.
+//!
+//! **Skinny weight gradients.** When the element type is `f32`, the output has at most 128
+//! columns and the CPU has AVX-512F, [`matmul_tn`] runs handgrad's own register-tiled kernel
+//! (`skinny.rs`) instead of faer: that is the weight gradient `xᵀ · dh` of a hidden layer of
+//! width ≤ 128, half of a CIFAR training step's FLOPs, which the kernel computes faster than faer
+//! at these shapes (`cargo bench -p handgrad-benches --bench gemm`: `weight_grad_*` against
+//! `weight_grad_faer_*`, side by side). With `Par::Rayon(t)` the output
+//! rows are split into `t` blocks run by rayon. Everything else, including the forward `x · w`
+//! (where faer was as fast or faster), goes to faer, followed by [`crate::cpu::zero_upper`].
 
 use faer::linalg::matmul::matmul as faer_matmul;
 pub use faer::{Accum, Par};
@@ -34,6 +43,7 @@ pub fn matmul<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>, accum:
         b.shape()
     );
     faer_matmul(c.as_faer_mut(), accum, a.as_faer(), b.as_faer(), T::ONE, par);
+    crate::cpu::zero_upper();
 }
 
 /// `c (m, n) ← a (m, k) · b (n, k)ᵀ` (or `+=`). The input gradient of an affine layer.
@@ -50,6 +60,7 @@ pub fn matmul_nt<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>, acc
         b.shape()
     );
     faer_matmul(c.as_faer_mut(), accum, a.as_faer(), b.as_faer().transpose(), T::ONE, par);
+    crate::cpu::zero_upper();
 }
 
 /// `c (m, n) ← a (k, m)ᵀ · b (k, n)` (or `+=`). The weight gradient of an affine layer.
@@ -65,11 +76,96 @@ pub fn matmul_tn<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>, acc
         a.shape(),
         b.shape()
     );
+    if skinny::try_tn(c, a, b, accum, par) {
+        return;
+    }
     faer_matmul(c.as_faer_mut(), accum, a.as_faer().transpose(), b.as_faer(), T::ONE, par);
+    crate::cpu::zero_upper();
 }
 
 /// A [`Par`] for a thread count: 1 → `Par::Seq`, n > 1 → faer's rayon pool with n tasks.
 #[cfg(feature = "std")]
 pub fn par_for_threads(threads: usize) -> Par {
     if threads <= 1 { Par::Seq } else { Par::rayon(threads) }
+}
+
+/// Routing to the skinny AVX-512 kernels: `true` when the product was computed there.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod skinny {
+    use core::any::Any;
+    use core::ops::Range;
+
+    use super::{Accum, Par};
+    use crate::{Matrix, Scalar, skinny as kernel};
+
+    /// `c = aᵀ · b` on the skinny kernel, if it applies.
+    pub(super) fn try_tn<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>, accum: Accum, par: Par) -> bool {
+        let Some((c, a, b)) = as_f32(c, a, b) else { return false };
+        let (m, n) = (a.cols(), b.cols());
+        let (a, b) = (a.as_slice(), b.as_slice());
+        split_rows(c, par, &|c_rows, rows| kernel::matmul_tn(c_rows, rows, a, m, b, n, add(accum)));
+        true
+    }
+
+    fn add(accum: Accum) -> bool {
+        matches!(accum, Accum::Add)
+    }
+
+    /// The f32 views when the kernel applies: f32, 1 ≤ n ≤ 128, a non-empty output, AVX-512F.
+    #[allow(clippy::type_complexity)]
+    fn as_f32<'a, T: Scalar>(
+        c: &'a mut Matrix<T>,
+        a: &'a Matrix<T>,
+        b: &'a Matrix<T>,
+    ) -> Option<(&'a mut Matrix<f32>, &'a Matrix<f32>, &'a Matrix<f32>)> {
+        if c.cols() == 0 || c.cols() > kernel::MAX_N || c.rows() == 0 || !kernel::available() {
+            return None;
+        }
+        let c = (c as &mut dyn Any).downcast_mut::<Matrix<f32>>()?;
+        let a = (a as &dyn Any).downcast_ref::<Matrix<f32>>()?;
+        let b = (b as &dyn Any).downcast_ref::<Matrix<f32>>()?;
+        Some((c, a, b))
+    }
+
+    /// Run `f` on row blocks of `c`: one block for `Par::Seq`, `t` blocks in rayon for `Par::Rayon(t)`.
+    fn split_rows(c: &mut Matrix<f32>, par: Par, f: &(dyn Fn(&mut [f32], Range<usize>) + Sync)) {
+        let (m, n) = c.shape();
+        let threads = match par {
+            Par::Seq => 1,
+            Par::Rayon(t) => t.get().min(m.div_ceil(64)).max(1),
+        };
+        split(c.as_mut_slice(), 0..m, n, threads, f);
+    }
+
+    fn split(
+        c: &mut [f32],
+        rows: Range<usize>,
+        n: usize,
+        threads: usize,
+        f: &(dyn Fn(&mut [f32], Range<usize>) + Sync),
+    ) {
+        if threads <= 1 {
+            f(c, rows);
+            return;
+        }
+        // Split at a multiple of 16 rows, in proportion to the threads on each side.
+        let left_threads = threads / 2;
+        let mid = rows.start + (rows.len() * left_threads / threads).next_multiple_of(16).min(rows.len());
+        let (left, right) = c.split_at_mut((mid - rows.start) * n);
+        rayon::join(
+            || split(left, rows.start..mid, n, left_threads, f),
+            || split(right, mid..rows.end, n, threads - left_threads, f),
+        );
+    }
+}
+
+/// Without std (no CPU detection) or off x86-64, everything goes to faer.
+#[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+mod skinny {
+    use super::{Accum, Par};
+    use crate::{Matrix, Scalar};
+
+    pub(super) fn try_tn<T: Scalar>(_: &mut Matrix<T>, _: &Matrix<T>, _: &Matrix<T>, _: Accum, _: Par) -> bool {
+        false
+    }
 }

@@ -1,0 +1,200 @@
+//! AVX-512 kernel for the *skinny* f32 weight gradient: `c (m, n) (+)= a (k, m)ᵀ · b (k, n)` with
+//! `n ≤ 128`, all row-major, i.e. `c[r, :] (+)= Σ_i a[i, r] · b[i, :]`.
+//!
+//! In a CIFAR training step this is `dW1 = xᵀ · dh` with `x: (200, 3072)` and `dh: (200, H)`,
+//! H = 50 or 100: half of the step's FLOPs. An output row of `n ≤ 128` floats is at most eight
+//! 16-lane vectors, so a tile of `MR` output rows × the *whole* row lives in `MR·NV` zmm registers
+//! for the entire contraction. Per contraction step `i` the tile loads row `i` of `b` (`NV`
+//! vectors), broadcasts the `MR` consecutive floats `a[i, r0..r0+MR]`, and issues `MR·NV` fused
+//! multiply-adds: no packing and no transpose of `a`. The contraction is blocked so that the block
+//! of `b` in use (`kc × n` floats, at most [`B_BLOCK_FLOATS`]) stays in L1 while every row tile
+//! passes over it, and each tile prefetches the column of `a` the next tile will read (the rows
+//! of `a` are 12 KiB apart, too far for the hardware prefetchers to follow).
+//!
+//! The last vector of a row is masked when `n` is not a multiple of 16 (at `n = 50`, 14 idle
+//! lanes in 64). This is the register-blocked outer-product kernel of Goto & van de Geijn,
+//! "Anatomy of high-performance matrix multiplication" (ACM TOMS 34(3), 2008), without packing.
+//!
+//! Only [`crate::gemm::matmul_tn`] calls it, after checking the shapes, the element type and the CPU.
+#![allow(unsafe_code)]
+
+use core::arch::x86_64::{
+    __m512, __mmask16, _MM_HINT_T0, _mm_prefetch, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps,
+    _mm512_maskz_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
+};
+use core::ops::Range;
+
+/// Widest output handled: 8 vectors of 16 lanes.
+pub(crate) const MAX_N: usize = 128;
+
+/// The contraction block keeps `kc · n` floats of `b` (at most this many, 24 KiB) in L1.
+const B_BLOCK_FLOATS: usize = 6 * 1024;
+
+/// `true` when this CPU runs the kernel (AVX-512F, detected once by std and cached).
+pub(crate) fn available() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+}
+
+/// Rows `rows` of `c (m, n) (+)= a (k, m)ᵀ · b (k, n)`, all row-major and contiguous;
+/// `c_rows` holds just those rows of `c`, so threads can own disjoint row blocks.
+///
+/// # Panics
+/// If the slice lengths do not fit the shapes, `n` is outside `1..=MAX_N`, or the CPU lacks
+/// AVX-512F (the caller checks [`available`] first).
+pub(crate) fn matmul_tn(c_rows: &mut [f32], rows: Range<usize>, a: &[f32], m: usize, b: &[f32], n: usize, add: bool) {
+    let k = if m == 0 { 0 } else { a.len() / m };
+    assert!(a.len() == k * m && rows.end <= m && b.len() == k * n && c_rows.len() == rows.len() * n);
+    assert!((1..=MAX_N).contains(&n) && available());
+    let a = a.as_ptr().wrapping_add(rows.start);
+    // SAFETY: the lengths were checked above and AVX-512F is present. The kernel reads element
+    // (i, rows.start + r) of `a` at i·m + rows.start + r < k·m, rows i < k of `b`, and writes the
+    // `rows.len()·n` floats of `c_rows`.
+    unsafe { run(c_rows, a, m, b.as_ptr(), rows.len(), k, n, add) }
+}
+
+/// Registers: `MR·NV` accumulators + `NV` rows of `b` + 1 broadcast ≤ 32 zmm.
+const fn rows_per_tile(nv: usize) -> usize {
+    match nv {
+        1 => 12,
+        2 => 9,
+        3 => 8,
+        4 => 6,
+        5 => 4,
+        6 => 3,
+        7 => 3,
+        _ => 2,
+    }
+}
+
+/// Dispatch on the number of vectors per output row.
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn run(c: &mut [f32], a: *const f32, lda: usize, b: *const f32, m: usize, k: usize, n: usize, add: bool) {
+    macro_rules! go {
+        ($nv:literal) => {
+            // SAFETY: forwarded from the caller.
+            unsafe { blocked::<{ rows_per_tile($nv) }, $nv>(c, a, lda, b, m, k, n, add) }
+        };
+    }
+    match n.div_ceil(16) {
+        1 => go!(1),
+        2 => go!(2),
+        3 => go!(3),
+        4 => go!(4),
+        5 => go!(5),
+        6 => go!(6),
+        7 => go!(7),
+        _ => go!(8),
+    }
+}
+
+/// Contraction blocks outside, row tiles inside: the block of `b` is reused by every tile.
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn blocked<const MR: usize, const NV: usize>(
+    c: &mut [f32],
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    m: usize,
+    k: usize,
+    n: usize,
+    add: bool,
+) {
+    if k == 0 {
+        if !add {
+            c.fill(0.0);
+        }
+        return;
+    }
+    let tail: __mmask16 = if n % 16 == 0 { 0xFFFF } else { (1u16 << (n % 16)) - 1 };
+    let kc = (B_BLOCK_FLOATS / n).clamp(16, 512);
+    let cp = c.as_mut_ptr();
+    let mut k0 = 0;
+    while k0 < k {
+        let kb = kc.min(k - k0);
+        let load_c = add || k0 > 0;
+        let (a_blk, b_blk) = (a.wrapping_add(k0 * lda), b.wrapping_add(k0 * n));
+        let mut r0 = 0;
+        while r0 < m {
+            let a_tile = a_blk.wrapping_add(r0);
+            // SAFETY (both calls): rows r0.. < m of c, contraction rows k0..k0+kb ≤ k of a and b,
+            // columns < n: inside the slices `matmul_tn` checked. The prefetch address is a
+            // hint that may point past `a` without harm.
+            if r0 + MR <= m {
+                let next = a_tile.wrapping_add(2 * MR - 1);
+                unsafe { tile::<MR, NV>(cp.add(r0 * n), n, a_tile, lda, b_blk, n, kb, tail, load_c, Some(next)) };
+                r0 += MR;
+            } else {
+                unsafe { tile::<1, NV>(cp.add(r0 * n), n, a_tile, lda, b_blk, n, kb, tail, load_c, None) };
+                r0 += 1;
+            }
+        }
+        k0 += kb;
+    }
+}
+
+/// One register tile: `c[r, :] (+)= Σ_{i < kb} a[i, r] · b[i, :]` for `r < MR`; `a[i, r]` is at
+/// `a + i·lda + r`. While it runs it prefetches, one line per step, the column `next` of `a`
+/// (the last column the next tile reads, which covers every new line of it).
+#[target_feature(enable = "avx512f")]
+#[inline]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tile<const MR: usize, const NV: usize>(
+    c: *mut f32,
+    ldc: usize,
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    ldb: usize,
+    kb: usize,
+    tail: __mmask16,
+    load_c: bool,
+    next: Option<*const f32>,
+) {
+    let mut acc = [[_mm512_setzero_ps(); NV]; MR];
+    if load_c {
+        for r in 0..MR {
+            for v in 0..NV {
+                // SAFETY: inside row r of c; the last vector is masked to the row's end.
+                acc[r][v] = unsafe { load(c.add(r * ldc + 16 * v), v + 1 == NV, tail) };
+            }
+        }
+    }
+    for i in 0..kb {
+        if let Some(next) = next {
+            _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(i * lda).cast());
+        }
+        let mut bv = [_mm512_setzero_ps(); NV];
+        for v in 0..NV {
+            // SAFETY: inside row i of the b block, masked at the end.
+            bv[v] = unsafe { load(b.add(i * ldb + 16 * v), v + 1 == NV, tail) };
+        }
+        for r in 0..MR {
+            // SAFETY: element (i, r) of the a tile.
+            let av = _mm512_set1_ps(unsafe { *a.add(i * lda + r) });
+            for v in 0..NV {
+                acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+            }
+        }
+    }
+    for r in 0..MR {
+        for v in 0..NV {
+            // SAFETY: inside row r of c; the last vector is masked to the row's end.
+            let p = unsafe { c.add(r * ldc + 16 * v) };
+            if v + 1 == NV {
+                unsafe { _mm512_mask_storeu_ps(p, tail, acc[r][v]) };
+            } else {
+                unsafe { _mm512_storeu_ps(p, acc[r][v]) };
+            }
+        }
+    }
+}
+
+/// Load 16 floats, or only the `tail` lanes of the last vector of a row (others read as 0).
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn load(p: *const f32, last: bool, tail: __mmask16) -> __m512 {
+    // SAFETY: the caller passes an address with 16 (or the tail's) valid floats.
+    unsafe { if last { _mm512_maskz_loadu_ps(tail, p) } else { _mm512_loadu_ps(p) } }
+}
