@@ -17,7 +17,7 @@
 //! [`TwoLayerCache`] and a [`TwoLayerGrads`] that the caller keeps, so steps after the first allocate
 //! nothing.
 
-use handgrad_tensor::gemm::{matmul, matmul_nt, matmul_tn};
+use handgrad_tensor::gemm::{matmul, matmul_nt, matmul_tn, matmul_tn_axpy};
 use handgrad_tensor::init::randn;
 use handgrad_tensor::matrix::assert_shape;
 use handgrad_tensor::ops::{add_row, argmax_rows, axpy, col_sums, sum_squares};
@@ -203,9 +203,8 @@ impl<T: Scalar> TwoLayerNet<T> {
         matmul_nt(&mut cache.dhidden, &cache.dscores, &self.w2, Accum::Replace, par);
         // ReLU and first bias: h = max(0, x·W1 + b1).
         relu_backward_bias_grad(&mut cache.dhidden, &cache.hidden, &mut grads.b1);
-        // First affine weights (dx skipped: nothing upstream needs it).
-        matmul_tn(&mut grads.w1, x, &cache.dhidden, Accum::Replace, par);
-        axpy(&mut grads.w1, reg, &self.w1);
+        // First affine weights, dW1 = xᵀ·dh + reg·W1 in one pass (dx skipped: nothing upstream needs it).
+        matmul_tn_axpy(&mut grads.w1, x, &cache.dhidden, reg, &self.w1, par);
     }
 
     /// Convenience form of [`loss_into`](Self::loss_into) that allocates its buffers:

@@ -76,11 +76,34 @@ pub fn matmul_tn<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>, acc
         a.shape(),
         b.shape()
     );
-    if skinny::try_tn(c, a, b, accum, par) {
+    if skinny::try_tn(c, a, b, accum, None, par) {
         return;
     }
     faer_matmul(c.as_faer_mut(), accum, a.as_faer().transpose(), b.as_faer(), T::ONE, par);
     crate::cpu::zero_upper();
+}
+
+/// `c (m, n) ← a (k, m)ᵀ · b (k, n) + alpha · w (m, n)`: a weight gradient with its L2 term,
+/// `dW = xᵀ·dout + reg·W`, in one pass over `c` where the skinny kernel applies (the term is
+/// added as each row is stored), else [`matmul_tn`] followed by [`crate::ops::axpy`].
+///
+/// # Panics
+/// If the shapes do not chain or `w` is not shaped like `c`; the message gives the shapes.
+#[track_caller]
+pub fn matmul_tn_axpy<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>, alpha: T, w: &Matrix<T>, par: Par) {
+    assert!(
+        a.rows() == b.rows() && c.shape() == (a.cols(), b.cols()) && w.shape() == c.shape(),
+        "matmul_tn_axpy: c{:?} = a{:?}ᵀ · b{:?} + alpha · w{:?} does not fit",
+        c.shape(),
+        a.shape(),
+        b.shape(),
+        w.shape()
+    );
+    if skinny::try_tn(c, a, b, Accum::Replace, Some((alpha, w)), par) {
+        return;
+    }
+    matmul_tn(c, a, b, Accum::Replace, par);
+    crate::ops::axpy(c, alpha, w);
 }
 
 /// A [`Par`] for a thread count: 1 → `Par::Seq`, n > 1 → faer's rayon pool with n tasks.
@@ -98,12 +121,26 @@ mod skinny {
     use super::{Accum, Par};
     use crate::{Matrix, Scalar, skinny as kernel};
 
-    /// `c = aᵀ · b` on the skinny kernel, if it applies.
-    pub(super) fn try_tn<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>, accum: Accum, par: Par) -> bool {
+    /// `c (+)= aᵀ · b [+ alpha · w]` on the skinny kernel, if it applies.
+    pub(super) fn try_tn<T: Scalar>(
+        c: &mut Matrix<T>,
+        a: &Matrix<T>,
+        b: &Matrix<T>,
+        accum: Accum,
+        plus: Option<(T, &Matrix<T>)>,
+        par: Par,
+    ) -> bool {
         let Some((c, a, b)) = as_f32(c, a, b) else { return false };
+        let plus = match plus {
+            None => None,
+            Some((alpha, w)) => {
+                let Some(w) = (w as &dyn Any).downcast_ref::<Matrix<f32>>() else { return false };
+                Some((alpha.to_f64() as f32, w.as_slice()))
+            }
+        };
         let (m, n) = (a.cols(), b.cols());
         let (a, b) = (a.as_slice(), b.as_slice());
-        split_rows(c, par, &|c_rows, rows| kernel::matmul_tn(c_rows, rows, a, m, b, n, add(accum)));
+        split_rows(c, par, &|c_rows, rows| kernel::matmul_tn(c_rows, rows, a, m, b, n, add(accum), plus));
         true
     }
 
@@ -165,7 +202,14 @@ mod skinny {
     use super::{Accum, Par};
     use crate::{Matrix, Scalar};
 
-    pub(super) fn try_tn<T: Scalar>(_: &mut Matrix<T>, _: &Matrix<T>, _: &Matrix<T>, _: Accum, _: Par) -> bool {
+    pub(super) fn try_tn<T: Scalar>(
+        _: &mut Matrix<T>,
+        _: &Matrix<T>,
+        _: &Matrix<T>,
+        _: Accum,
+        _: Option<(T, &Matrix<T>)>,
+        _: Par,
+    ) -> bool {
         false
     }
 }

@@ -11,6 +11,9 @@
 //! passes over it, and each tile prefetches the column of `a` the next tile will read (the rows
 //! of `a` are 12 KiB apart, too far for the hardware prefetchers to follow).
 //!
+//! With `plus = Some((alpha, w))` the kernel adds `alpha · w[r, :]` to each row as it stores it:
+//! the L2 term of a weight gradient, `dW = xᵀ·dh + reg·W`, without a second pass over `dW`.
+//!
 //! The last vector of a row is masked when `n` is not a multiple of 16 (at `n = 50`, 14 idle
 //! lanes in 64). This is the register-blocked outer-product kernel of Goto & van de Geijn,
 //! "Anatomy of high-performance matrix multiplication" (ACM TOMS 34(3), 2008), without packing.
@@ -35,21 +38,40 @@ pub(crate) fn available() -> bool {
     std::arch::is_x86_feature_detected!("avx512f")
 }
 
-/// Rows `rows` of `c (m, n) (+)= a (k, m)ᵀ · b (k, n)`, all row-major and contiguous;
-/// `c_rows` holds just those rows of `c`, so threads can own disjoint row blocks.
+/// Rows `rows` of `c (m, n) (+)= a (k, m)ᵀ · b (k, n) [+ alpha · w (m, n)]`, all row-major and
+/// contiguous; `c_rows` holds just those rows of `c`, so threads can own disjoint row blocks.
 ///
 /// # Panics
 /// If the slice lengths do not fit the shapes, `n` is outside `1..=MAX_N`, or the CPU lacks
 /// AVX-512F (the caller checks [`available`] first).
-pub(crate) fn matmul_tn(c_rows: &mut [f32], rows: Range<usize>, a: &[f32], m: usize, b: &[f32], n: usize, add: bool) {
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn matmul_tn(
+    c_rows: &mut [f32],
+    rows: Range<usize>,
+    a: &[f32],
+    m: usize,
+    b: &[f32],
+    n: usize,
+    add: bool,
+    plus: Option<(f32, &[f32])>,
+) {
     let k = if m == 0 { 0 } else { a.len() / m };
     assert!(a.len() == k * m && rows.end <= m && b.len() == k * n && c_rows.len() == rows.len() * n);
     assert!((1..=MAX_N).contains(&n) && available());
+    assert!(plus.is_none_or(|(_, w)| w.len() == m * n));
     let a = a.as_ptr().wrapping_add(rows.start);
+    let plus = plus.map(|(alpha, w)| Plus { alpha, w: w[rows.start * n..].as_ptr() });
     // SAFETY: the lengths were checked above and AVX-512F is present. The kernel reads element
     // (i, rows.start + r) of `a` at i·m + rows.start + r < k·m, rows i < k of `b`, and writes the
-    // `rows.len()·n` floats of `c_rows`.
-    unsafe { run(c_rows, a, m, b.as_ptr(), rows.len(), k, n, add) }
+    // `rows.len()·n` floats of `c_rows`, and reads as many of `w` from row rows.start on.
+    unsafe { run(c_rows, a, m, b.as_ptr(), rows.len(), k, n, add, plus) }
+}
+
+/// `alpha · w` added to the output rows as they are stored; `w` points at the first row.
+#[derive(Clone, Copy)]
+struct Plus {
+    alpha: f32,
+    w: *const f32,
 }
 
 /// Registers: `MR·NV` accumulators + `NV` rows of `b` + 1 broadcast ≤ 32 zmm.
@@ -69,11 +91,21 @@ const fn rows_per_tile(nv: usize) -> usize {
 /// Dispatch on the number of vectors per output row.
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn run(c: &mut [f32], a: *const f32, lda: usize, b: *const f32, m: usize, k: usize, n: usize, add: bool) {
+unsafe fn run(
+    c: &mut [f32],
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    m: usize,
+    k: usize,
+    n: usize,
+    add: bool,
+    plus: Option<Plus>,
+) {
     macro_rules! go {
         ($nv:literal) => {
             // SAFETY: forwarded from the caller.
-            unsafe { blocked::<{ rows_per_tile($nv) }, $nv>(c, a, lda, b, m, k, n, add) }
+            unsafe { blocked::<{ rows_per_tile($nv) }, $nv>(c, a, lda, b, m, k, n, add, plus) }
         };
     }
     match n.div_ceil(16) {
@@ -100,10 +132,17 @@ unsafe fn blocked<const MR: usize, const NV: usize>(
     k: usize,
     n: usize,
     add: bool,
+    plus: Option<Plus>,
 ) {
     if k == 0 {
         if !add {
             c.fill(0.0);
+        }
+        if let Some(p) = plus {
+            for (i, v) in c.iter_mut().enumerate() {
+                // SAFETY: w has as many floats from p.w on as c has.
+                *v += p.alpha * unsafe { *p.w.add(i) };
+            }
         }
         return;
     }
@@ -114,6 +153,7 @@ unsafe fn blocked<const MR: usize, const NV: usize>(
     while k0 < k {
         let kb = kc.min(k - k0);
         let load_c = add || k0 > 0;
+        let last = k0 + kb == k;
         let (a_blk, b_blk) = (a.wrapping_add(k0 * lda), b.wrapping_add(k0 * n));
         let mut r0 = 0;
         while r0 < m {
@@ -123,10 +163,12 @@ unsafe fn blocked<const MR: usize, const NV: usize>(
             // hint that may point past `a` without harm.
             if r0 + MR <= m {
                 let next = a_tile.wrapping_add(2 * MR - 1);
-                unsafe { tile::<MR, NV>(cp.add(r0 * n), n, a_tile, lda, b_blk, n, kb, tail, load_c, Some(next)) };
+                let plus = plus.filter(|_| last).map(|p| Plus { w: p.w.wrapping_add(r0 * n), ..p });
+                unsafe { tile::<MR, NV>(cp.add(r0 * n), n, a_tile, lda, b_blk, n, kb, tail, load_c, plus, Some(next)) };
                 r0 += MR;
             } else {
-                unsafe { tile::<1, NV>(cp.add(r0 * n), n, a_tile, lda, b_blk, n, kb, tail, load_c, None) };
+                let plus = plus.filter(|_| last).map(|p| Plus { w: p.w.wrapping_add(r0 * n), ..p });
+                unsafe { tile::<1, NV>(cp.add(r0 * n), n, a_tile, lda, b_blk, n, kb, tail, load_c, plus, None) };
                 r0 += 1;
             }
         }
@@ -135,7 +177,7 @@ unsafe fn blocked<const MR: usize, const NV: usize>(
 }
 
 /// One register tile: `c[r, :] (+)= Σ_{i < kb} a[i, r] · b[i, :]` for `r < MR`; `a[i, r]` is at
-/// `a + i·lda + r`. While it runs it prefetches, one line per step, the column `next` of `a`
+/// `a + i·lda + r`; with `plus`, `alpha · w[r, :]` is added before the store. While it runs it prefetches, one line per step, the column `next` of `a`
 /// (the last column the next tile reads, which covers every new line of it).
 #[target_feature(enable = "avx512f")]
 #[inline]
@@ -150,6 +192,7 @@ unsafe fn tile<const MR: usize, const NV: usize>(
     kb: usize,
     tail: __mmask16,
     load_c: bool,
+    plus: Option<Plus>,
     next: Option<*const f32>,
 ) {
     let mut acc = [[_mm512_setzero_ps(); NV]; MR];
@@ -175,6 +218,16 @@ unsafe fn tile<const MR: usize, const NV: usize>(
             let av = _mm512_set1_ps(unsafe { *a.add(i * lda + r) });
             for v in 0..NV {
                 acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+            }
+        }
+    }
+    if let Some(p) = plus {
+        let alpha = _mm512_set1_ps(p.alpha);
+        for r in 0..MR {
+            for v in 0..NV {
+                // SAFETY: row r of w, laid out like c; the last vector is masked to the row's end.
+                let w = unsafe { load(p.w.add(r * ldc + 16 * v), v + 1 == NV, tail) };
+                acc[r][v] = _mm512_fmadd_ps(alpha, w, acc[r][v]);
             }
         }
     }

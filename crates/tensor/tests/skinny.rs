@@ -1,13 +1,13 @@
 //! The f32 products with at most 128 output columns, which run on handgrad's own AVX-512 kernels
 //! when the CPU has them (see `gemm`'s module docs), against a naive f64 loop: every vector count
 //! 1–8 with and without a masked tail, row counts that leave a remainder tile, contractions that
-//! cross the kernels' L1 block, overwrite and accumulate, one thread and two.
+//! cross the kernels' L1 block, overwrite, accumulate and the fused L2 term, one thread and two.
 //! On a CPU without AVX-512F the same calls go to faer and the test still holds.
 
 mod common;
 
 use common::{max_rel_diff, naive_matmul, rand};
-use handgrad_tensor::gemm::{matmul, matmul_tn, par_for_threads};
+use handgrad_tensor::gemm::{matmul, matmul_tn, matmul_tn_axpy, par_for_threads};
 use handgrad_tensor::{Accum, Matrix, Par, tol};
 
 const WIDTHS: &[usize] = &[1, 2, 15, 16, 17, 33, 48, 50, 64, 65, 97, 100, 112, 127, 128, 129];
@@ -35,6 +35,13 @@ fn check(m: usize, k: usize, n: usize, par: Par) {
     assert!(max_rel_diff(&c, &want, scale) < tol::NAIVE_F32, "matmul_tn {m}x{k}x{n} {par:?}");
     matmul_tn(&mut c, &at, &b, Accum::Add, par);
     assert!(max_rel_diff(&c, &want2, scale) < tol::NAIVE_F32, "matmul_tn add {m}x{k}x{n} {par:?}");
+
+    // c = aᵀ·b + 0.25·w, the weight gradient with its L2 term.
+    let w64: Matrix<f64> = rand(m, n, seed + 2);
+    let want_reg = Matrix::from_fn(m, n, |i, j| want.get(i, j) + 0.25 * w64.get(i, j));
+    let mut c = Matrix::<f32>::full(m, n, 5.0);
+    matmul_tn_axpy(&mut c, &at, &b, 0.25, &w64.cast(), par);
+    assert!(max_rel_diff(&c, &want_reg, scale) < tol::NAIVE_F32, "matmul_tn_axpy {m}x{k}x{n} {par:?}");
 }
 
 #[test]
