@@ -37,7 +37,8 @@ pub struct Args {
     /// Training steps per timed round, on each side.
     #[arg(long, default_value_t = 300)]
     pub iters: usize,
-    /// Rounds; numpy and handgrad alternate within each round and the medians are reported.
+    /// Rounds; numpy and handgrad alternate within each round (handgrad's step and its GEMMs alone
+    /// alternate in 10 chunks), and the medians and the medians of the per-round ratios are reported.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
     /// CIFAR-10 data: a `cifar-10-batches-bin` folder or an archive. Default: the copy installed
@@ -59,13 +60,17 @@ pub struct Args {
     pub no_numpy: bool,
 }
 
-/// One configuration's medians.
+/// One configuration's medians. The ratios are medians of the per-round ratios: each pair was
+/// measured seconds apart, so on a machine whose speed drifts (a shared host) they are steadier
+/// than the ratio of the medians.
 struct Row {
     hidden: usize,
     threads: usize,
     ours_ms: f64,
     gemm_ms: f64,
     numpy_ms: Option<f64>,
+    numpy_ratio: Option<f64>,
+    gemm_ratio: f64,
 }
 
 /// Runs the comparison and prints the table.
@@ -86,8 +91,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 }
                 let par = par_for_threads(threads);
                 let seed = args.seed + round as u64;
-                ours.push(our_step_ms(&data, splits.train.len(), &pre, hidden, args.iters, seed, par));
-                gemm.push(gemm_only_ms(hidden, args.iters, seed, par));
+                let (step_ms, gemm_ms) =
+                    our_step_and_gemm_ms(&data, splits.train.len(), &pre, hidden, args.iters, seed, par);
+                ours.push(step_ms);
+                gemm.push(gemm_ms);
                 println!(
                     "round {round}: H={hidden} threads={threads}: handgrad {:.3} ms/step (GEMMs alone {:.3}){}",
                     ours[round],
@@ -95,8 +102,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     numpy.last().map(|n| format!(", numpy {n:.3} ms/step")).unwrap_or_default()
                 );
             }
+            let mut numpy_ratios: Vec<f64> = numpy.iter().zip(&ours).map(|(n, o)| n / o).collect();
+            let mut gemm_ratios: Vec<f64> = ours.iter().zip(&gemm).map(|(o, g)| o / g).collect();
             let numpy_ms = if numpy.is_empty() { None } else { Some(median(&mut numpy)) };
-            rows.push(Row { hidden, threads, ours_ms: median(&mut ours), gemm_ms: median(&mut gemm), numpy_ms });
+            let numpy_ratio = if numpy.is_empty() { None } else { Some(median(&mut numpy_ratios)) };
+            rows.push(Row {
+                hidden,
+                threads,
+                ours_ms: median(&mut ours),
+                gemm_ms: median(&mut gemm),
+                numpy_ms,
+                numpy_ratio,
+                gemm_ratio: median(&mut gemm_ratios),
+            });
         }
     }
     print_table(&rows, args.iters, args.rounds);
@@ -154,8 +172,14 @@ fn numpy_step_ms(args: &Args, script: &Path, dir: &Path, hidden: usize, threads:
     Ok(1e3 * sec)
 }
 
-/// handgrad's training step, `iters` times after a warm-up: milliseconds per step.
-fn our_step_ms(
+/// Chunks per round: handgrad's step and its GEMMs alone alternate chunk by chunk, so both
+/// see the same machine.
+const CHUNKS: usize = 10;
+
+/// handgrad's training step and, alternating with it, the step's five products alone
+/// ([`StepGemms`], on buffers of the step's shapes), `iters` times each after a warm-up:
+/// milliseconds per step of each (medians over the chunks).
+fn our_step_and_gemm_ms(
     data: &Cifar10,
     n_train: usize,
     pre: &Preprocess<f32>,
@@ -163,7 +187,7 @@ fn our_step_ms(
     iters: usize,
     seed: u64,
     par: Par,
-) -> f64 {
+) -> (f64, f64) {
     let mut rng: Rng = rng_from_seed(seed);
     let mut net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden), &mut rng);
     let mut cache = TwoLayerCache::new(&net, BATCH);
@@ -179,34 +203,29 @@ fn our_step_ms(
         net.sgd_step(&grads, lr);
         loss
     };
+    let gemm_net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden), &mut rng_from_seed(seed));
+    let gemm_x: Matrix<f32> = handgrad_tensor::init::randn(BATCH, 3072, 50.0, &mut rng_from_seed(seed + 1));
+    let mut gemms = StepGemms::new(&gemm_net, BATCH);
     for _ in 0..iters.div_ceil(10).max(5) {
         step(&mut rng);
+        gemms.run(&gemm_net, &gemm_x, par);
     }
-    let t = Instant::now();
-    let mut sink = 0.0;
-    for _ in 0..iters {
-        sink += step(&mut rng);
+    let per_chunk = iters.div_ceil(CHUNKS).max(1);
+    let (mut step_ms, mut gemm_ms, mut sink) = (Vec::new(), Vec::new(), 0.0);
+    for _ in 0..CHUNKS {
+        let t = Instant::now();
+        for _ in 0..per_chunk {
+            sink += step(&mut rng);
+        }
+        step_ms.push(1e3 * t.elapsed().as_secs_f64() / per_chunk as f64);
+        let t = Instant::now();
+        for _ in 0..per_chunk {
+            gemms.run(&gemm_net, &gemm_x, par);
+        }
+        gemm_ms.push(1e3 * t.elapsed().as_secs_f64() / per_chunk as f64);
     }
-    let ms = 1e3 * t.elapsed().as_secs_f64() / iters as f64;
     std::hint::black_box(sink);
-    ms
-}
-
-/// The step's five products alone ([`StepGemms`]), on buffers of the step's shapes: milliseconds
-/// per step.
-fn gemm_only_ms(hidden: usize, iters: usize, seed: u64, par: Par) -> f64 {
-    let mut rng = rng_from_seed(seed);
-    let net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden), &mut rng);
-    let x: Matrix<f32> = handgrad_tensor::init::randn(BATCH, 3072, 50.0, &mut rng);
-    let mut gemms = StepGemms::new(&net, BATCH);
-    for _ in 0..iters.div_ceil(10).max(5) {
-        gemms.run(&net, &x, par);
-    }
-    let t = Instant::now();
-    for _ in 0..iters {
-        gemms.run(&net, &x, par);
-    }
-    1e3 * t.elapsed().as_secs_f64() / iters as f64
+    (median(&mut step_ms), median(&mut gemm_ms))
 }
 
 /// Floating-point operations of one step's GEMMs.
@@ -228,16 +247,17 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn print_table(rows: &[Row], iters: usize, rounds: usize) {
     println!();
-    println!("medians of {rounds} alternating rounds of {iters} steps each (batch {BATCH}, f32, 3072→H→10)");
+    println!("medians of {rounds} alternating rounds of {iters} steps each (batch {BATCH}, f32, 3072→H→10);");
+    println!("the two ratios are medians of the per-round ratios");
     println!(
         "{:>4} {:>7} | {:>12} {:>9} {:>8} | {:>11} {:>12} | {:>11} {:>14}",
         "H", "threads", "handgrad ms", "images/s", "GFLOP/s", "numpy ms", "numpy/handgr", "GEMMs ms", "step/GEMMs"
     );
     for r in rows {
         let gflops = step_flops(r.hidden) as f64 / (r.ours_ms * 1e6);
-        let (np, ratio) = match r.numpy_ms {
-            Some(n) => (format!("{n:.3}"), format!("{:.2}x", n / r.ours_ms)),
-            None => ("n/a".into(), "n/a".into()),
+        let (np, ratio) = match (r.numpy_ms, r.numpy_ratio) {
+            (Some(n), Some(q)) => (format!("{n:.3}"), format!("{q:.2}x")),
+            _ => ("n/a".into(), "n/a".into()),
         };
         println!(
             "{:>4} {:>7} | {:>12.3} {:>9.0} {:>8.1} | {:>11} {:>12} | {:>11.3} {:>13.2}x",
@@ -249,7 +269,7 @@ fn print_table(rows: &[Row], iters: usize, rounds: usize) {
             np,
             ratio,
             r.gemm_ms,
-            r.ours_ms / r.gemm_ms
+            r.gemm_ratio
         );
     }
 }
