@@ -161,6 +161,7 @@ impl GpWorkspace {
                 MemStack::new(&mut self.stack),
                 Default::default(),
             );
+            handgrad_tensor::cpu::zero_upper(); // faer's kernels leave the vector state dirty
             match res {
                 Ok(_) => return Ok(jitter),
                 Err(factor::LltError::NonPositivePivot { index }) => last_pivot = index,
@@ -181,6 +182,7 @@ impl GpWorkspace {
         let l = MatRef::from_column_major_slice(&self.factor, n, n);
         let a = MatMut::from_column_major_slice_mut(&mut self.a, n, d);
         solve::solve_in_place_with_conj(l, Conj::No, a, self.par, MemStack::new(&mut self.stack));
+        handgrad_tensor::cpu::zero_upper();
         let mut quad = 0.0;
         for (i, row) in y.row_iter().enumerate() {
             for (j, &v) in row.iter().enumerate() {
@@ -197,6 +199,7 @@ impl GpWorkspace {
         let l = MatRef::from_column_major_slice(&self.factor, n, n);
         let kinv = MatMut::from_column_major_slice_mut(&mut self.grad_k, n, n);
         inverse::inverse(kinv, l, self.par, MemStack::new(&mut self.stack));
+        handgrad_tensor::cpu::zero_upper();
         let half_d = 0.5 * d as f64;
         for j in 0..n {
             for v in &mut self.grad_k[j * n + j..(j + 1) * n] {
@@ -216,6 +219,7 @@ impl GpWorkspace {
             0.5,
             self.par,
         );
+        handgrad_tensor::cpu::zero_upper();
     }
 }
 
