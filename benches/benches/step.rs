@@ -71,9 +71,7 @@ fn step(c: &mut Criterion) {
                     *i = rng.random_range(0..n);
                 }
                 data.gather(&idx, &mut x, &mut y);
-                let loss = net.loss_into(&x, &y, 0.25, &mut cache, &mut grads, Par::Seq);
-                net.sgd_step(&grads, 1e-3);
-                loss
+                net.train_step(&x, &y, 0.25, 1e-3, &mut cache, &mut grads, Par::Seq)
             })
         });
     }

@@ -199,9 +199,7 @@ fn our_step_and_gemm_ms(
             *i = rng.random_range(0..n_train);
         }
         pre.gather(&data.train, &idx, &mut x, &mut y);
-        let loss = net.loss_into(&x, &y, reg, &mut cache, &mut grads, par);
-        net.sgd_step(&grads, lr);
-        loss
+        net.train_step(&x, &y, reg, lr, &mut cache, &mut grads, par)
     };
     let gemm_net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden), &mut rng_from_seed(seed));
     let gemm_x: Matrix<f32> = handgrad_tensor::init::randn(BATCH, 3072, 50.0, &mut rng_from_seed(seed + 1));

@@ -85,9 +85,9 @@ pub struct TwoLayerCache<T: Scalar> {
     /// Class scores `(N, C)`.
     pub scores: Matrix<T>,
     /// `dL/dscores`, `(N, C)`.
-    dscores: Matrix<T>,
+    pub(crate) dscores: Matrix<T>,
     /// Gradient buffer for the hidden layer, `(N, H)`.
-    dhidden: Matrix<T>,
+    pub(crate) dhidden: Matrix<T>,
 }
 
 impl<T: Scalar> TwoLayerCache<T> {
@@ -196,6 +196,20 @@ impl<T: Scalar> TwoLayerNet<T> {
     /// Backward pass, in exact reverse order of [`forward`](Self::forward) and the loss:
     /// `cache.dscores` must hold `dL/dscores`. Overwrites `grads`; skips the input gradient.
     fn backward(&self, x: &Matrix<T>, reg: T, cache: &mut TwoLayerCache<T>, grads: &mut TwoLayerGrads<T>, par: Par) {
+        self.backward_to_hidden(reg, cache, grads, par);
+        // First affine weights, dW1 = xᵀ·dh + reg·W1 in one pass (dx skipped: nothing upstream needs it).
+        matmul_tn_axpy(&mut grads.w1, x, &cache.dhidden, reg, &self.w1, par);
+    }
+
+    /// The backward pass down to `cache.dhidden` = dL/d(x·W1 + b1): `grads.w2`, `grads.b2` and
+    /// `grads.b1` written; `grads.w1` is left to the caller (plain, or fused with the SGD step).
+    pub(crate) fn backward_to_hidden(
+        &self,
+        reg: T,
+        cache: &mut TwoLayerCache<T>,
+        grads: &mut TwoLayerGrads<T>,
+        par: Par,
+    ) {
         // Second affine: s = h·W2 + b2.
         matmul_tn(&mut grads.w2, &cache.hidden, &cache.dscores, Accum::Replace, par);
         axpy(&mut grads.w2, reg, &self.w2);
@@ -203,8 +217,6 @@ impl<T: Scalar> TwoLayerNet<T> {
         matmul_nt(&mut cache.dhidden, &cache.dscores, &self.w2, Accum::Replace, par);
         // ReLU and first bias: h = max(0, x·W1 + b1).
         relu_backward_bias_grad(&mut cache.dhidden, &cache.hidden, &mut grads.b1);
-        // First affine weights, dW1 = xᵀ·dh + reg·W1 in one pass (dx skipped: nothing upstream needs it).
-        matmul_tn_axpy(&mut grads.w1, x, &cache.dhidden, reg, &self.w1, par);
     }
 
     /// Convenience form of [`loss_into`](Self::loss_into) that allocates its buffers:

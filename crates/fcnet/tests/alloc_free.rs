@@ -50,7 +50,8 @@ fn training_step_allocates_nothing_after_the_first() {
         data.gather(&idx, &mut x, &mut y);
         let loss = net.loss_into(&x, &y, 0.25, &mut cache, &mut grads, Par::Seq);
         net.sgd_step(&grads, 1e-4);
-        loss
+        // and the fused step that training runs
+        loss + net.train_step(&x, &y, 0.25, 1e-4, &mut cache, &mut grads, Par::Seq)
     };
     step(&mut net);
     let before = ALLOCS.load(Ordering::Relaxed);

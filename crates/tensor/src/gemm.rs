@@ -106,6 +106,44 @@ pub fn matmul_tn_axpy<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>
     crate::ops::axpy(c, alpha, w);
 }
 
+/// One SGD step on a weight matrix with the L2 penalty `½·reg·‖w‖²`, fused with its gradient:
+/// `c (m, n) ← a (k, m)ᵀ · b (k, n) + reg · w`, then `w ← w − lr · c`. Returns `‖w‖² = Σ w²` of
+/// the weights *before* the step, for the penalty's value. `c` keeps the gradient.
+///
+/// Where the skinny kernel applies this is one pass: each tile of `c` is finished in registers,
+/// and `w` is read once and written once; elsewhere it is [`matmul_tn`], [`crate::ops::sum_squares`]
+/// and two [`crate::ops::axpy`]s, the same arithmetic.
+///
+/// # Panics
+/// If the shapes do not chain or `w` is not shaped like `c`; the message gives the shapes.
+#[track_caller]
+pub fn matmul_tn_sgd<T: Scalar>(
+    c: &mut Matrix<T>,
+    w: &mut Matrix<T>,
+    a: &Matrix<T>,
+    b: &Matrix<T>,
+    reg: T,
+    lr: T,
+    par: Par,
+) -> f64 {
+    assert!(
+        a.rows() == b.rows() && c.shape() == (a.cols(), b.cols()) && w.shape() == c.shape(),
+        "matmul_tn_sgd: c{:?} = a{:?}ᵀ · b{:?} + reg · w{:?} does not fit",
+        c.shape(),
+        a.shape(),
+        b.shape(),
+        w.shape()
+    );
+    if let Some(sum_sq) = skinny::try_tn_sgd(c, w, a, b, reg, lr, par) {
+        return sum_sq;
+    }
+    let sum_sq = crate::ops::sum_squares(w).to_f64();
+    matmul_tn(c, a, b, Accum::Replace, par);
+    crate::ops::axpy(c, reg, w);
+    crate::ops::axpy(w, T::ZERO - lr, c);
+    sum_sq
+}
+
 /// A [`Par`] for a thread count: 1 → `Par::Seq`, n > 1 → faer's rayon pool with n tasks.
 #[cfg(feature = "std")]
 pub fn par_for_threads(threads: usize) -> Par {
@@ -140,8 +178,32 @@ mod skinny {
         };
         let (m, n) = (a.cols(), b.cols());
         let (a, b) = (a.as_slice(), b.as_slice());
-        split_rows(c, par, &|c_rows, rows| kernel::matmul_tn(c_rows, rows, a, m, b, n, add(accum), plus));
+        split_rows(c, None, par, &|c_rows, _, rows| {
+            kernel::matmul_tn(c_rows, rows, a, m, b, n, add(accum), plus);
+            0.0
+        });
         true
+    }
+
+    /// `c = aᵀ · b + reg · w; w -= lr · c` on the skinny kernel, if it applies: `Some(Σ w²)`.
+    pub(super) fn try_tn_sgd<T: Scalar>(
+        c: &mut Matrix<T>,
+        w: &mut Matrix<T>,
+        a: &Matrix<T>,
+        b: &Matrix<T>,
+        reg: T,
+        lr: T,
+        par: Par,
+    ) -> Option<f64> {
+        let (c, a, b) = as_f32(c, a, b)?;
+        let w = (w as &mut dyn Any).downcast_mut::<Matrix<f32>>()?;
+        let (m, n) = (a.cols(), b.cols());
+        let (a, b) = (a.as_slice(), b.as_slice());
+        let (reg, lr) = (reg.to_f64() as f32, lr.to_f64() as f32);
+        Some(split_rows(c, Some(w.as_mut_slice()), par, &|c_rows, w_rows, rows| {
+            let w_rows = w_rows.expect("split_rows passes w's rows");
+            kernel::matmul_tn_sgd(c_rows, w_rows, rows, a, m, b, n, reg, lr)
+        }))
     }
 
     fn add(accum: Accum) -> bool {
@@ -164,35 +226,48 @@ mod skinny {
         Some((c, a, b))
     }
 
-    /// Run `f` on row blocks of `c`: one block for `Par::Seq`, `t` blocks in rayon for `Par::Rayon(t)`.
-    fn split_rows(c: &mut Matrix<f32>, par: Par, f: &(dyn Fn(&mut [f32], Range<usize>) + Sync)) {
+    /// A kernel call on a block of rows: `(c_rows, w_rows, rows) → partial result`.
+    type RowsFn<'a> = dyn Fn(&mut [f32], Option<&mut [f32]>, Range<usize>) -> f64 + Sync + 'a;
+
+    /// Run `f` on row blocks of `c` (and of `w`, laid out like `c`): one block for `Par::Seq`,
+    /// `t` blocks in rayon for `Par::Rayon(t)`. Returns the sum of the blocks' results.
+    fn split_rows(c: &mut Matrix<f32>, w: Option<&mut [f32]>, par: Par, f: &RowsFn<'_>) -> f64 {
         let (m, n) = c.shape();
         let threads = match par {
             Par::Seq => 1,
             Par::Rayon(t) => t.get().min(m.div_ceil(64)).max(1),
         };
-        split(c.as_mut_slice(), 0..m, n, threads, f);
+        split(c.as_mut_slice(), w, 0..m, n, threads, f)
     }
 
     fn split(
         c: &mut [f32],
+        w: Option<&mut [f32]>,
         rows: Range<usize>,
         n: usize,
         threads: usize,
-        f: &(dyn Fn(&mut [f32], Range<usize>) + Sync),
-    ) {
+        f: &RowsFn<'_>,
+    ) -> f64 {
         if threads <= 1 {
-            f(c, rows);
-            return;
+            return f(c, w, rows);
         }
         // Split at a multiple of 16 rows, in proportion to the threads on each side.
         let left_threads = threads / 2;
         let mid = rows.start + (rows.len() * left_threads / threads).next_multiple_of(16).min(rows.len());
-        let (left, right) = c.split_at_mut((mid - rows.start) * n);
-        rayon::join(
-            || split(left, rows.start..mid, n, left_threads, f),
-            || split(right, mid..rows.end, n, threads - left_threads, f),
+        let at = (mid - rows.start) * n;
+        let (left, right) = c.split_at_mut(at);
+        let (w_left, w_right) = match w {
+            Some(w) => {
+                let (l, r) = w.split_at_mut(at);
+                (Some(l), Some(r))
+            }
+            None => (None, None),
+        };
+        let (a, b) = rayon::join(
+            || split(left, w_left, rows.start..mid, n, left_threads, f),
+            || split(right, w_right, mid..rows.end, n, threads - left_threads, f),
         );
+        a + b
     }
 }
 
@@ -211,5 +286,17 @@ mod skinny {
         _: Par,
     ) -> bool {
         false
+    }
+
+    pub(super) fn try_tn_sgd<T: Scalar>(
+        _: &mut Matrix<T>,
+        _: &mut Matrix<T>,
+        _: &Matrix<T>,
+        _: &Matrix<T>,
+        _: T,
+        _: T,
+        _: Par,
+    ) -> Option<f64> {
+        None
     }
 }

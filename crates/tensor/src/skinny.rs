@@ -11,8 +11,11 @@
 //! passes over it, and each tile prefetches the column of `a` the next tile will read (the rows
 //! of `a` are 12 KiB apart, too far for the hardware prefetchers to follow).
 //!
-//! With `plus = Some((alpha, w))` the kernel adds `alpha · w[r, :]` to each row as it stores it:
-//! the L2 term of a weight gradient, `dW = xᵀ·dh + reg·W`, without a second pass over `dW`.
+//! Two epilogues fold the passes that follow a weight gradient into its store:
+//! [`matmul_tn`] with `plus = Some((reg, w))` stores `c = aᵀ·b + reg·w` (the L2 term of the
+//! gradient, `dW = xᵀ·dh + reg·W`), and [`matmul_tn_sgd`] then also takes the SGD step
+//! `w ← w − lr·c` and returns `Σ w²` of the weights before the step (the L2 penalty's value),
+//! so `W` is read once and written once instead of three separate passes.
 //!
 //! The last vector of a row is masked when `n` is not a multiple of 16 (at `n = 50`, 14 idle
 //! lanes in 64). This is the register-blocked outer-product kernel of Goto & van de Geijn,
@@ -22,8 +25,9 @@
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::{
-    __m512, __mmask16, _MM_HINT_T0, _mm_prefetch, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps,
-    _mm512_maskz_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
+    __m512, __mmask16, _MM_HINT_T0, _mm_prefetch, _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_loadu_ps,
+    _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_reduce_add_ps, _mm512_set1_ps, _mm512_setzero_ps,
+    _mm512_storeu_ps,
 };
 use core::ops::Range;
 
@@ -60,18 +64,48 @@ pub(crate) fn matmul_tn(
     assert!((1..=MAX_N).contains(&n) && available());
     assert!(plus.is_none_or(|(_, w)| w.len() == m * n));
     let a = a.as_ptr().wrapping_add(rows.start);
-    let plus = plus.map(|(alpha, w)| Plus { alpha, w: w[rows.start * n..].as_ptr() });
+    // The pointer is only read through: `lr: None` never writes `w`.
+    let plus = plus.map(|(alpha, w)| Plus { alpha, w: w[rows.start * n..].as_ptr().cast_mut(), lr: None });
     // SAFETY: the lengths were checked above and AVX-512F is present. The kernel reads element
     // (i, rows.start + r) of `a` at i·m + rows.start + r < k·m, rows i < k of `b`, and writes the
     // `rows.len()·n` floats of `c_rows`, and reads as many of `w` from row rows.start on.
-    unsafe { run(c_rows, a, m, b.as_ptr(), rows.len(), k, n, add, plus) }
+    unsafe { run(c_rows, a, m, b.as_ptr(), rows.len(), k, n, add, plus) };
 }
 
-/// `alpha · w` added to the output rows as they are stored; `w` points at the first row.
+/// Rows `rows` of `c (m, n) ← a (k, m)ᵀ · b (k, n) + reg · w (m, n)`, then `w ← w − lr · c` on
+/// those rows; `c_rows` and `w_rows` hold just those rows. Returns `Σ w²` over `w_rows` before
+/// the step.
+///
+/// # Panics
+/// As [`matmul_tn`], or if `w_rows` is not shaped like `c_rows`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn matmul_tn_sgd(
+    c_rows: &mut [f32],
+    w_rows: &mut [f32],
+    rows: Range<usize>,
+    a: &[f32],
+    m: usize,
+    b: &[f32],
+    n: usize,
+    reg: f32,
+    lr: f32,
+) -> f64 {
+    let k = if m == 0 { 0 } else { a.len() / m };
+    assert!(a.len() == k * m && rows.end <= m && b.len() == k * n && c_rows.len() == rows.len() * n);
+    assert!(w_rows.len() == c_rows.len() && (1..=MAX_N).contains(&n) && available());
+    let a = a.as_ptr().wrapping_add(rows.start);
+    let plus = Some(Plus { alpha: reg, w: w_rows.as_mut_ptr(), lr: Some(lr) });
+    // SAFETY: as in `matmul_tn`; `w_rows` is exclusively borrowed and as long as `c_rows`.
+    unsafe { run(c_rows, a, m, b.as_ptr(), rows.len(), k, n, false, plus) }
+}
+
+/// The epilogue: `alpha · w` added to the output rows as they are stored, then, with `lr`, the
+/// step `w ← w − lr · c`. `w` points at the first row, laid out like `c`.
 #[derive(Clone, Copy)]
 struct Plus {
     alpha: f32,
-    w: *const f32,
+    w: *mut f32,
+    lr: Option<f32>,
 }
 
 /// Registers: `MR·NV` accumulators + `NV` rows of `b` + 1 broadcast ≤ 32 zmm.
@@ -101,7 +135,7 @@ unsafe fn run(
     n: usize,
     add: bool,
     plus: Option<Plus>,
-) {
+) -> f64 {
     macro_rules! go {
         ($nv:literal) => {
             // SAFETY: forwarded from the caller.
@@ -133,22 +167,29 @@ unsafe fn blocked<const MR: usize, const NV: usize>(
     n: usize,
     add: bool,
     plus: Option<Plus>,
-) {
+) -> f64 {
     if k == 0 {
         if !add {
             c.fill(0.0);
         }
+        let mut sum_sq = 0.0;
         if let Some(p) = plus {
             for (i, v) in c.iter_mut().enumerate() {
                 // SAFETY: w has as many floats from p.w on as c has.
-                *v += p.alpha * unsafe { *p.w.add(i) };
+                let w = unsafe { &mut *p.w.add(i) };
+                sum_sq += f64::from(*w) * f64::from(*w);
+                *v += p.alpha * *w;
+                if let Some(lr) = p.lr {
+                    *w -= lr * *v;
+                }
             }
         }
-        return;
+        return sum_sq;
     }
     let tail: __mmask16 = if n % 16 == 0 { 0xFFFF } else { (1u16 << (n % 16)) - 1 };
     let kc = (B_BLOCK_FLOATS / n).clamp(16, 512);
     let cp = c.as_mut_ptr();
+    let mut sum_sq = 0.0f64;
     let mut k0 = 0;
     while k0 < k {
         let kb = kc.min(k - k0);
@@ -164,21 +205,28 @@ unsafe fn blocked<const MR: usize, const NV: usize>(
             if r0 + MR <= m {
                 let next = a_tile.wrapping_add(2 * MR - 1);
                 let plus = plus.filter(|_| last).map(|p| Plus { w: p.w.wrapping_add(r0 * n), ..p });
-                unsafe { tile::<MR, NV>(cp.add(r0 * n), n, a_tile, lda, b_blk, n, kb, tail, load_c, plus, Some(next)) };
+                sum_sq += f64::from(unsafe {
+                    tile::<MR, NV>(cp.add(r0 * n), n, a_tile, lda, b_blk, n, kb, tail, load_c, plus, Some(next))
+                });
                 r0 += MR;
             } else {
                 let plus = plus.filter(|_| last).map(|p| Plus { w: p.w.wrapping_add(r0 * n), ..p });
-                unsafe { tile::<1, NV>(cp.add(r0 * n), n, a_tile, lda, b_blk, n, kb, tail, load_c, plus, None) };
+                sum_sq += f64::from(unsafe {
+                    tile::<1, NV>(cp.add(r0 * n), n, a_tile, lda, b_blk, n, kb, tail, load_c, plus, None)
+                });
                 r0 += 1;
             }
         }
         k0 += kb;
     }
+    sum_sq
 }
 
 /// One register tile: `c[r, :] (+)= Σ_{i < kb} a[i, r] · b[i, :]` for `r < MR`; `a[i, r]` is at
-/// `a + i·lda + r`; with `plus`, `alpha · w[r, :]` is added before the store. While it runs it prefetches, one line per step, the column `next` of `a`
-/// (the last column the next tile reads, which covers every new line of it).
+/// `a + i·lda + r`. With `plus`, `alpha · w[r, :]` is added before the store, `w` takes the
+/// SGD step if asked, and the tile returns `Σ w²` of its rows before the step (else 0).
+/// While it runs it prefetches, one line per step, the column `next` of `a` (the last column
+/// the next tile reads, which covers every new line of it).
 #[target_feature(enable = "avx512f")]
 #[inline]
 #[allow(clippy::too_many_arguments)]
@@ -194,7 +242,7 @@ unsafe fn tile<const MR: usize, const NV: usize>(
     load_c: bool,
     plus: Option<Plus>,
     next: Option<*const f32>,
-) {
+) -> f32 {
     let mut acc = [[_mm512_setzero_ps(); NV]; MR];
     if load_c {
         for r in 0..MR {
@@ -221,27 +269,39 @@ unsafe fn tile<const MR: usize, const NV: usize>(
             }
         }
     }
+    let mut sum_sq = _mm512_setzero_ps();
     if let Some(p) = plus {
         let alpha = _mm512_set1_ps(p.alpha);
         for r in 0..MR {
             for v in 0..NV {
+                let wp = p.w.wrapping_add(r * ldc + 16 * v);
                 // SAFETY: row r of w, laid out like c; the last vector is masked to the row's end.
-                let w = unsafe { load(p.w.add(r * ldc + 16 * v), v + 1 == NV, tail) };
+                let w = unsafe { load(wp, v + 1 == NV, tail) };
+                sum_sq = _mm512_fmadd_ps(w, w, sum_sq);
                 acc[r][v] = _mm512_fmadd_ps(alpha, w, acc[r][v]);
+                if let Some(lr) = p.lr {
+                    let stepped = _mm512_fnmadd_ps(_mm512_set1_ps(lr), acc[r][v], w);
+                    // SAFETY: as the load; `w` is writable when `lr` is set (`matmul_tn_sgd`).
+                    unsafe { store(wp, v + 1 == NV, tail, stepped) };
+                }
             }
         }
     }
     for r in 0..MR {
         for v in 0..NV {
             // SAFETY: inside row r of c; the last vector is masked to the row's end.
-            let p = unsafe { c.add(r * ldc + 16 * v) };
-            if v + 1 == NV {
-                unsafe { _mm512_mask_storeu_ps(p, tail, acc[r][v]) };
-            } else {
-                unsafe { _mm512_storeu_ps(p, acc[r][v]) };
-            }
+            unsafe { store(c.add(r * ldc + 16 * v), v + 1 == NV, tail, acc[r][v]) };
         }
     }
+    _mm512_reduce_add_ps(sum_sq)
+}
+
+/// Store 16 floats, or only the `tail` lanes of the last vector of a row.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn store(p: *mut f32, last: bool, tail: __mmask16, v: __m512) {
+    // SAFETY: the caller passes an address with 16 (or the tail's) writable floats.
+    unsafe { if last { _mm512_mask_storeu_ps(p, tail, v) } else { _mm512_storeu_ps(p, v) } }
 }
 
 /// Load 16 floats, or only the `tail` lanes of the last vector of a row (others read as 0).

@@ -1,13 +1,14 @@
 //! The f32 products with at most 128 output columns, which run on handgrad's own AVX-512 kernels
 //! when the CPU has them (see `gemm`'s module docs), against a naive f64 loop: every vector count
 //! 1–8 with and without a masked tail, row counts that leave a remainder tile, contractions that
-//! cross the kernels' L1 block, overwrite, accumulate and the fused L2 term, one thread and two.
+//! cross the kernels' L1 block, overwrite, accumulate, the fused L2 term and the fused SGD step,
+//! one thread and two.
 //! On a CPU without AVX-512F the same calls go to faer and the test still holds.
 
 mod common;
 
 use common::{max_rel_diff, naive_matmul, rand};
-use handgrad_tensor::gemm::{matmul, matmul_tn, matmul_tn_axpy, par_for_threads};
+use handgrad_tensor::gemm::{matmul, matmul_tn, matmul_tn_axpy, matmul_tn_sgd, par_for_threads};
 use handgrad_tensor::{Accum, Matrix, Par, tol};
 
 const WIDTHS: &[usize] = &[1, 2, 15, 16, 17, 33, 48, 50, 64, 65, 97, 100, 112, 127, 128, 129];
@@ -42,6 +43,16 @@ fn check(m: usize, k: usize, n: usize, par: Par) {
     let mut c = Matrix::<f32>::full(m, n, 5.0);
     matmul_tn_axpy(&mut c, &at, &b, 0.25, &w64.cast(), par);
     assert!(max_rel_diff(&c, &want_reg, scale) < tol::NAIVE_F32, "matmul_tn_axpy {m}x{k}x{n} {par:?}");
+
+    // The fused SGD step: c = aᵀ·b + 0.25·w, w ← w − 0.5·c, and Σ w² before the step.
+    let mut w = w64.cast::<f32>();
+    let mut c = Matrix::<f32>::full(m, n, 5.0);
+    let sum_sq = matmul_tn_sgd(&mut c, &mut w, &at, &b, 0.25, 0.5, par);
+    let want_sum_sq: f64 = w64.cast::<f32>().as_slice().iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+    assert!((sum_sq - want_sum_sq).abs() <= 1e-5 * want_sum_sq.max(1.0), "Σw² {sum_sq} vs {want_sum_sq}");
+    assert!(max_rel_diff(&c, &want_reg, scale) < tol::NAIVE_F32, "matmul_tn_sgd gradient {m}x{k}x{n} {par:?}");
+    let want_w = Matrix::from_fn(m, n, |i, j| w64.get(i, j) - 0.5 * want_reg.get(i, j));
+    assert!(max_rel_diff(&w, &want_w, scale) < tol::NAIVE_F32, "matmul_tn_sgd step {m}x{k}x{n} {par:?}");
 }
 
 #[test]
