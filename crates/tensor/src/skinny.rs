@@ -59,7 +59,7 @@ pub(crate) fn matmul_tn(
     add: bool,
     plus: Option<(f32, &[f32])>,
 ) {
-    let k = if m == 0 { 0 } else { a.len() / m };
+    let k = a.len().checked_div(m).unwrap_or(0);
     assert!(a.len() == k * m && rows.end <= m && b.len() == k * n && c_rows.len() == rows.len() * n);
     assert!((1..=MAX_N).contains(&n) && available());
     assert!(plus.is_none_or(|(_, w)| w.len() == m * n));
@@ -90,7 +90,7 @@ pub(crate) fn matmul_tn_sgd(
     reg: f32,
     lr: f32,
 ) -> f64 {
-    let k = if m == 0 { 0 } else { a.len() / m };
+    let k = a.len().checked_div(m).unwrap_or(0);
     assert!(a.len() == k * m && rows.end <= m && b.len() == k * n && c_rows.len() == rows.len() * n);
     assert!(w_rows.len() == c_rows.len() && (1..=MAX_N).contains(&n) && available());
     let a = a.as_ptr().wrapping_add(rows.start);
@@ -186,7 +186,7 @@ unsafe fn blocked<const MR: usize, const NV: usize>(
         }
         return sum_sq;
     }
-    let tail: __mmask16 = if n % 16 == 0 { 0xFFFF } else { (1u16 << (n % 16)) - 1 };
+    let tail: __mmask16 = if n.is_multiple_of(16) { 0xFFFF } else { (1u16 << (n % 16)) - 1 };
     let kc = (B_BLOCK_FLOATS / n).clamp(16, 512);
     let cp = c.as_mut_ptr();
     let mut sum_sq = 0.0f64;
