@@ -53,3 +53,25 @@ fn randn_has_the_requested_moments() {
 fn from_vec_rejects_wrong_length() {
     let _ = Matrix::from_vec(5, 2, vec![0.0f64; 12]);
 }
+
+#[test]
+fn every_matrix_starts_on_a_cache_line() {
+    use handgrad_tensor::matrix::ALIGN_BYTES;
+    let aligned = |m: &Matrix<f32>| m.as_slice().as_ptr() as usize % ALIGN_BYTES == 0;
+    let mut m = Matrix::<f32>::zeros(200, 3072);
+    assert!(aligned(&m));
+    assert!(aligned(&m.clone()));
+    assert!(aligned(&Matrix::from_vec(3, 5, (0..15).map(|v| v as f32).collect())));
+    assert!(aligned(&Matrix::<f32>::from_fn(7, 3, |i, j| (i * j) as f32)));
+    // Shrinking and growing back within the allocation keeps the start; growing past it realigns.
+    let p = m.as_slice().as_ptr();
+    m.resize(10, 3072);
+    m.resize(200, 3072);
+    assert_eq!(m.as_slice().as_ptr(), p);
+    m.set(0, 1, 4.0);
+    m.resize(400, 3072);
+    assert!(aligned(&m) && m.get(0, 1) == 4.0 && m.get(399, 3071) == 0.0);
+    let v = Matrix::from_vec(2, 2, vec![1.0f64, 2.0, 3.0, 4.0]);
+    assert_eq!(v.clone().into_vec(), vec![1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(v, v.clone());
+}
