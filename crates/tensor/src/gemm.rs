@@ -7,8 +7,12 @@
 //!
 //! Each call either overwrites the destination ([`Accum::Replace`]) or adds to it
 //! ([`Accum::Add`]), and takes an explicit [`Par`]: `Par::Seq` (one thread) is the default
-//! throughout handgrad, because on the 2-core machines it was measured on, two threads were usually
-//! slower at these sizes. The transposes are views (no copies); faer packs its operands itself.
+//! throughout handgrad, so that a run's thread count is always the caller's visible choice
+//! (on the 2-core machine of the README's speed tables, two threads make the CIFAR step 1.07–1.2×
+//! faster). The transposes are views (no copies); faer packs its operands itself.
+//!
+//! [`matmul_tn_axpy`] and [`matmul_tn_sgd`] fold what follows a weight gradient (its L2 term; the
+//! SGD step and the penalty's value) into the product's store where the skinny kernel applies.
 //!
 //! **Skinny weight gradients.** When the element type is `f32`, the output has at most 128
 //! columns and the CPU has AVX-512F, [`matmul_tn`] runs handgrad's own register-tiled kernel
