@@ -247,7 +247,7 @@ fn eval_typed<T: Scalar>(path: &Path, dir: &Path) -> Result<()> {
     let mut model = match kind.as_str() {
         TWO_LAYER_KIND => {
             let (net, arch, _) = TwoLayerNet::<T>::load(path)?;
-            Trained::TwoLayer(net, arch)
+            Trained::TwoLayer(Box::new(net), arch)
         }
         FC_KIND => Trained::Fc(Box::new(FullyConnectedNet::<T>::load(path)?.0)),
         other => bail!("{}: unknown model kind '{other}'", path.display()),

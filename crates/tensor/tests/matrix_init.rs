@@ -57,7 +57,7 @@ fn from_vec_rejects_wrong_length() {
 #[test]
 fn every_matrix_starts_on_a_cache_line() {
     use handgrad_tensor::matrix::ALIGN_BYTES;
-    let aligned = |m: &Matrix<f32>| m.as_slice().as_ptr() as usize % ALIGN_BYTES == 0;
+    let aligned = |m: &Matrix<f32>| (m.as_slice().as_ptr() as usize).is_multiple_of(ALIGN_BYTES);
     let mut m = Matrix::<f32>::zeros(200, 3072);
     assert!(aligned(&m));
     assert!(aligned(&m.clone()));

@@ -21,8 +21,8 @@ use super::data::Cifar;
 
 /// A trained net of either kind.
 pub enum Trained<T: Scalar> {
-    /// The two-layer net and its architecture.
-    TwoLayer(TwoLayerNet<T>, TwoLayerConfig),
+    /// The two-layer net and its architecture (boxed, like the other: the enum stays small).
+    TwoLayer(Box<TwoLayerNet<T>>, TwoLayerConfig),
     /// The fully connected net (boxed: it carries its step buffers).
     Fc(Box<FullyConnectedNet<T>>),
 }
@@ -39,7 +39,7 @@ impl<T: Scalar> Trained<T> {
     /// Accuracy on a whole split (evaluation mode).
     pub fn accuracy<D: Dataset<T> + ?Sized>(&mut self, data: &D) -> f64 {
         match self {
-            Self::TwoLayer(net, _) => accuracy(net, data),
+            Self::TwoLayer(net, _) => accuracy(&mut **net, data),
             Self::Fc(net) => accuracy(net.as_mut(), data),
         }
     }
@@ -97,7 +97,7 @@ pub fn train<T: Scalar>(cfg: &RunConfig, cifar: &Cifar, progress: bool) -> Resul
                 batch_size: cfg.batch,
             };
             let history = net.train(&train, &val, &schedule, &mut rng, par, |p| tick(&bar, p, progress))?;
-            (Trained::TwoLayer(net, arch), history)
+            (Trained::TwoLayer(Box::new(net), arch), history)
         }
         ModelKind::Fc => {
             let arch = FcConfig {

@@ -232,7 +232,7 @@ mod tests {
         let rec = |iter, epoch, acc| EpochRecord { iter, epoch, train_acc: acc, val_acc: acc, learning_rate: 1e-3 };
         let history = TrainHistory { loss: vec![2.3, 2.0, 1.8, 1.7], epochs: vec![rec(0, 0, 0.1), rec(2, 1, 0.3)] };
         let outcome = Outcome {
-            model: Trained::TwoLayer(net.clone(), arch),
+            model: Trained::TwoLayer(Box::new(net.clone()), arch),
             history,
             val_acc: 0.25,
             train_time: Duration::from_millis(5),
