@@ -99,8 +99,8 @@ impl<T: Scalar> Preprocess<T> {
         y.clear();
         let out = x.as_mut_slice().chunks_exact_mut(IMAGE_BYTES);
         for (k, (&i, o)) in rows.iter().zip(out).enumerate() {
-            // Random records of a 150 MB mapping: ask for the one AHEAD rows on while this one is
-            // converted, so its DRAM (and page-walk) latency overlaps the work.
+            // Random records of a 150 MB mapping: ask for the record PREFETCH_AHEAD rows on while
+            // this one is converted, so its DRAM (and page-walk) latency overlaps the work.
             if let Some(&ahead) = rows.get(k + PREFETCH_AHEAD) {
                 prefetch_record(records.record(ahead));
             }

@@ -246,8 +246,13 @@ impl<T: Scalar> TwoLayerNet<T> {
 
     /// One vanilla SGD step: `θ ← θ − lr·dθ` for every parameter.
     pub fn sgd_step(&mut self, grads: &TwoLayerGrads<T>, lr: T) {
+        axpy(&mut self.w1, T::ZERO - lr, &grads.w1);
+        self.sgd_step_except_w1(grads, lr);
+    }
+
+    /// The SGD step on every parameter but `W1` (which `train_step` updates inside its product).
+    pub(crate) fn sgd_step_except_w1(&mut self, grads: &TwoLayerGrads<T>, lr: T) {
         let minus = T::ZERO - lr;
-        axpy(&mut self.w1, minus, &grads.w1);
         axpy(&mut self.b1, minus, &grads.b1);
         axpy(&mut self.w2, minus, &grads.w2);
         axpy(&mut self.b2, minus, &grads.b2);

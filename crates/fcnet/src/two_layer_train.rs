@@ -25,7 +25,7 @@ use handgrad_nn::loss::softmax::softmax_loss_into;
 use handgrad_nn::solver::Dataset;
 use handgrad_tensor::gemm::matmul_tn_sgd;
 use handgrad_tensor::init::Rng;
-use handgrad_tensor::ops::{argmax_rows, axpy, sum_squares};
+use handgrad_tensor::ops::{argmax_rows, sum_squares};
 use handgrad_tensor::{Matrix, Par, Scalar};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -97,10 +97,7 @@ impl<T: Scalar> TwoLayerNet<T> {
         self.backward_to_hidden(reg, cache, grads, par);
         // dW1 = xᵀ·dh + reg·W1, then W1 ← W1 − lr·dW1; returns ΣW1² from before the step.
         let w1_sq = matmul_tn_sgd(&mut grads.w1, &mut self.w1, x, &cache.dhidden, reg, lr, par);
-        let minus = T::ZERO - lr;
-        axpy(&mut self.b1, minus, &grads.b1);
-        axpy(&mut self.w2, minus, &grads.w2);
-        axpy(&mut self.b2, minus, &grads.b2);
+        self.sgd_step_except_w1(grads, lr);
         data_loss + 0.5 * reg.to_f64() * (w1_sq + w2_sq)
     }
 

@@ -21,7 +21,8 @@
 //! lanes in 64). This is the register-blocked outer-product kernel of Goto & van de Geijn,
 //! "Anatomy of high-performance matrix multiplication" (ACM TOMS 34(3), 2008), without packing.
 //!
-//! Only [`crate::gemm::matmul_tn`] calls it, after checking the shapes, the element type and the CPU.
+//! Only [`crate::gemm`] calls it (`matmul_tn`, `matmul_tn_axpy`, `matmul_tn_sgd`), after checking
+//! the shapes, the element type and the CPU.
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::{
@@ -59,11 +60,8 @@ pub(crate) fn matmul_tn(
     add: bool,
     plus: Option<(f32, &[f32])>,
 ) {
-    let k = a.len().checked_div(m).unwrap_or(0);
-    assert!(a.len() == k * m && rows.end <= m && b.len() == k * n && c_rows.len() == rows.len() * n);
-    assert!((1..=MAX_N).contains(&n) && available());
+    let (a, k) = checked_operands(c_rows, &rows, a, m, b, n);
     assert!(plus.is_none_or(|(_, w)| w.len() == m * n));
-    let a = a.as_ptr().wrapping_add(rows.start);
     // The pointer is only read through: `lr: None` never writes `w`.
     let plus = plus.map(|(alpha, w)| Plus { alpha, w: w[rows.start * n..].as_ptr().cast_mut(), lr: None });
     // SAFETY: the lengths were checked above and AVX-512F is present. The kernel reads element
@@ -90,13 +88,28 @@ pub(crate) fn matmul_tn_sgd(
     reg: f32,
     lr: f32,
 ) -> f64 {
-    let k = a.len().checked_div(m).unwrap_or(0);
-    assert!(a.len() == k * m && rows.end <= m && b.len() == k * n && c_rows.len() == rows.len() * n);
-    assert!(w_rows.len() == c_rows.len() && (1..=MAX_N).contains(&n) && available());
-    let a = a.as_ptr().wrapping_add(rows.start);
+    let (a, k) = checked_operands(c_rows, &rows, a, m, b, n);
+    assert!(w_rows.len() == c_rows.len());
     let plus = Some(Plus { alpha: reg, w: w_rows.as_mut_ptr(), lr: Some(lr) });
     // SAFETY: as in `matmul_tn`; `w_rows` is exclusively borrowed and as long as `c_rows`.
     unsafe { run(c_rows, a, m, b.as_ptr(), rows.len(), k, n, false, plus) }
+}
+
+/// The checks every `unsafe` access of the kernel rests on: `a` is `(k, m)`, `b` is `(k, n)`,
+/// `c_rows` holds `rows` of `(m, n)`, `1 ≤ n ≤ MAX_N`, and the CPU has AVX-512F. Returns the
+/// pointer to column `rows.start` of `a`'s first row, and `k`.
+fn checked_operands(
+    c_rows: &[f32],
+    rows: &Range<usize>,
+    a: &[f32],
+    m: usize,
+    b: &[f32],
+    n: usize,
+) -> (*const f32, usize) {
+    let k = a.len().checked_div(m).unwrap_or(0);
+    assert!(a.len() == k * m && rows.end <= m && b.len() == k * n && c_rows.len() == rows.len() * n);
+    assert!((1..=MAX_N).contains(&n) && available());
+    (a.as_ptr().wrapping_add(rows.start), k)
 }
 
 /// The epilogue: `alpha · w` added to the output rows as they are stored, then, with `lr`, the
