@@ -29,6 +29,12 @@ pub const GRAD_GP: f64 = 1e-6;
 /// gradient in the checker's own tests: wrong gradients score far above this.
 pub const GRAD_WRONG: f64 = 1e-2;
 
+/// Norm-wise match `‖a − b‖ ≤ HINT_MATCH·(‖a‖ + ‖b‖)` with which the gradient checker's hints
+/// (`handgrad-check`) call two gradients the same: a wrong gradient that is `2×`, `−1×` or the
+/// transpose of the true one, or the true one with one part left out. Far above the finite
+/// differences' error (about 1e-9 relative) and far below any real difference.
+pub const HINT_MATCH: f64 = 1e-6;
+
 /// Agreement between an `f64` kernel and a naive reference loop (elementwise relative).
 pub const NAIVE_F64: f64 = 1e-12;
 

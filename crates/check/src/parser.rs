@@ -1,0 +1,213 @@
+//! A recursive-descent parser for the matrix language.
+//!
+//! Grammar, loosest binding first (MATLAB's precedence; `^` is right-associative):
+//!
+//! ```text
+//! expr    := product (('+' | '-') product)*
+//! product := unary (('*' | '/' | '.*' | './') unary)*
+//! unary   := ('-' | '+') unary | power
+//! power   := postfix (('^' | '.^') unary)?          -x^2 = -(x^2),  2^-1 = 0.5
+//! postfix := primary "'"*                            transpose
+//! primary := number | name | function '(' expr ')' | '(' expr ')'
+//! ```
+
+use crate::ast::{BinOp, Expr, ExprKind, Func, SourceId, Sources, Span};
+use crate::error::CheckError;
+use crate::lexer::{Tok, lex};
+
+/// Parses the whole text of source `id` into one expression.
+pub fn parse(sources: &Sources, id: SourceId) -> Result<Expr, CheckError> {
+    let toks = lex(sources, id)?;
+    let mut p = Parser { sources, toks, pos: 0 };
+    if p.peek() == &Tok::End {
+        return Err(p.error("the expression is empty; type a formula, e.g. 2*W", p.span()));
+    }
+    let e = p.expr()?;
+    match p.peek() {
+        Tok::End => Ok(e),
+        Tok::RParen => Err(p.error("this `)` has no matching `(`", p.span())),
+        Tok::Num(_) | Tok::Ident(_) | Tok::LParen => {
+            let what = p.peek().describe();
+            Err(p.error(&format!("missing operator before {what}; write products with `*`, e.g. 2*W"), p.span()))
+        }
+        other => {
+            let what = other.describe();
+            Err(p.error(&format!("unexpected {what}"), p.span()))
+        }
+    }
+}
+
+struct Parser<'a> {
+    sources: &'a Sources,
+    toks: Vec<(Tok, Span)>,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> &Tok {
+        &self.toks[self.pos].0
+    }
+
+    fn span(&self) -> Span {
+        self.toks[self.pos].1
+    }
+
+    fn bump(&mut self) -> (Tok, Span) {
+        let t = self.toks[self.pos].clone();
+        if self.pos + 1 < self.toks.len() {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn error(&self, message: &str, at: Span) -> CheckError {
+        CheckError::Syntax { message: message.to_string(), at: self.sources.snippet(at) }
+    }
+
+    fn binary(op: BinOp, a: Expr, b: Expr) -> Expr {
+        let span = a.span.to(b.span);
+        Expr { kind: ExprKind::Binary(op, Box::new(a), Box::new(b)), span }
+    }
+
+    fn expr(&mut self) -> Result<Expr, CheckError> {
+        let mut lhs = self.product()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Plus => BinOp::Add,
+                Tok::Minus => BinOp::Sub,
+                _ => return Ok(lhs),
+            };
+            let (tok, _) = self.bump();
+            let rhs = self.operand_after(&tok, Self::product)?;
+            lhs = Self::binary(op, lhs, rhs);
+        }
+    }
+
+    fn product(&mut self) -> Result<Expr, CheckError> {
+        let mut lhs = self.unary()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Star => BinOp::Mul,
+                Tok::Slash => BinOp::Div,
+                Tok::DotStar => BinOp::ElemMul,
+                Tok::DotSlash => BinOp::ElemDiv,
+                _ => return Ok(lhs),
+            };
+            let (tok, _) = self.bump();
+            let rhs = self.operand_after(&tok, Self::unary)?;
+            lhs = Self::binary(op, lhs, rhs);
+        }
+    }
+
+    fn unary(&mut self) -> Result<Expr, CheckError> {
+        match self.peek() {
+            Tok::Minus | Tok::Plus => {
+                let (tok, at) = self.bump();
+                let inner = self.operand_after(&tok, Self::unary)?;
+                if tok == Tok::Plus {
+                    return Ok(inner);
+                }
+                let span = at.to(inner.span);
+                Ok(Expr { kind: ExprKind::Neg(Box::new(inner)), span })
+            }
+            _ => self.power(),
+        }
+    }
+
+    fn power(&mut self) -> Result<Expr, CheckError> {
+        let base = self.postfix()?;
+        let op = match self.peek() {
+            Tok::Caret => BinOp::Pow,
+            Tok::DotCaret => BinOp::ElemPow,
+            _ => return Ok(base),
+        };
+        let (tok, _) = self.bump();
+        let exponent = self.operand_after(&tok, Self::unary)?;
+        Ok(Self::binary(op, base, exponent))
+    }
+
+    fn postfix(&mut self) -> Result<Expr, CheckError> {
+        let (mut e, mut outer) = self.primary()?;
+        while self.peek() == &Tok::Quote {
+            let (_, at) = self.bump();
+            outer = outer.to(at);
+            e = Expr { kind: ExprKind::Transpose(Box::new(e)), span: outer };
+        }
+        Ok(e)
+    }
+
+    /// The operand, and its text including any parentheses around it (a node's own span leaves
+    /// them out, so that `W*(x*r)` reports `x*r`; a transpose after them takes them in: `(a+b)'`).
+    fn primary(&mut self) -> Result<(Expr, Span), CheckError> {
+        let (tok, at) = self.bump();
+        match tok {
+            Tok::Num(v) => Ok((Expr { kind: ExprKind::Num(v), span: at }, at)),
+            Tok::Ident(name) => self.name_or_call(name, at).map(|e| {
+                let span = e.span;
+                (e, span)
+            }),
+            Tok::LParen => {
+                let inner = self.operand_after(&Tok::LParen, Self::expr)?;
+                let (close, close_at) = self.bump();
+                if close != Tok::RParen {
+                    let found = close.describe();
+                    return Err(self.error(&format!("expected `)` to close the `(` here, found {found}"), at));
+                }
+                Ok((inner, at.to(close_at)))
+            }
+            other => {
+                let found = other.describe();
+                Err(self.error(&format!("expected a name, a number or `(`, found {found}"), at))
+            }
+        }
+    }
+
+    fn name_or_call(&mut self, name: String, at: Span) -> Result<Expr, CheckError> {
+        let func = Func::from_name(&name);
+        if self.peek() != &Tok::LParen {
+            if func.is_some() {
+                return Err(self.error(&format!("`{name}` is a function: write {name}(...)"), at));
+            }
+            return Ok(Expr { kind: ExprKind::Name(name), span: at });
+        }
+        let Some(func) = func else {
+            return Err(CheckError::UnknownFunction { name, at: self.sources.snippet(at) });
+        };
+        self.bump();
+        let arg = self.operand_after(&Tok::LParen, Self::expr)?;
+        let (close, close_at) = self.bump();
+        match close {
+            Tok::RParen => Ok(Expr { kind: ExprKind::Call(func, Box::new(arg)), span: at.to(close_at) }),
+            Tok::Comma => Err(self.error(&format!("{func}(...) takes one argument"), close_at)),
+            other => {
+                let found = other.describe();
+                Err(self.error(&format!("expected `)` to close {func}(, found {found}"), close_at))
+            }
+        }
+    }
+
+    /// Parses the operand that must follow `tok` (an operator or `(`), with a clear message
+    /// when there is none.
+    fn operand_after(
+        &mut self,
+        tok: &Tok,
+        rule: fn(&mut Self) -> Result<Expr, CheckError>,
+    ) -> Result<Expr, CheckError> {
+        match self.peek() {
+            Tok::End
+            | Tok::RParen
+            | Tok::Comma
+            | Tok::Quote
+            | Tok::Star
+            | Tok::Slash
+            | Tok::DotStar
+            | Tok::DotSlash => {
+                let found = self.peek().describe();
+                let here = self.span();
+                Err(self
+                    .error(&format!("expected a name, a number or `(` after {}, found {found}", tok.describe()), here))
+            }
+            _ => rule(self),
+        }
+    }
+}
