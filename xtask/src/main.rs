@@ -6,6 +6,7 @@
 use clap::{Parser, Subcommand};
 
 mod bench_compare;
+mod check_gradient;
 mod ci;
 mod fetch;
 mod train_autoencoder;
@@ -41,6 +42,9 @@ enum Cmd {
     BenchCompare(bench_compare::Args),
     /// The definition of green: fmt, clippy -D warnings, tests, no_std checks, bench build, docs.
     Ci(ci::Args),
+    /// Judge a gradient you derived by hand against finite differences (exit 0 correct, 1 wrong,
+    /// 2 cannot be judged).
+    CheckGradient(check_gradient::Args),
 }
 
 #[derive(Subcommand)]
@@ -70,6 +74,8 @@ fn main() -> anyhow::Result<()> {
         Cmd::Tune { model: TuneCmd::Fcnet(a) } => tune_fcnet::run(a),
         Cmd::BenchCompare(a) => bench_compare::run(a),
         Cmd::Ci(a) => ci::run(a),
+        // Its own exit status: 0 correct, 1 wrong, 2 cannot be judged.
+        Cmd::CheckGradient(a) => std::process::exit(check_gradient::run(a)),
     }
 }
 

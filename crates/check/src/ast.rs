@@ -184,8 +184,18 @@ impl fmt::Display for Func {
 pub struct Expr {
     /// What the node is.
     pub kind: ExprKind,
-    /// The input text it was parsed from.
+    /// The input text it was parsed from, without parentheses around it (`x*r` in `W*(x*r)`).
     pub span: Span,
+    /// The same with the parentheses around it, if any (`(x*r)`): what an operation that uses
+    /// the node as an operand covers.
+    pub outer: Span,
+}
+
+impl Expr {
+    /// A node whose text has no parentheses around it.
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span, outer: span }
+    }
 }
 
 /// The kinds of node.

@@ -233,7 +233,7 @@ fn parts(problem: &Problem, wrt: &str, inputs: &Env) -> Option<Vec<Part>> {
     }
     for (sign, term) in terms {
         let occ = occurrences(problem, term, wrt);
-        let text = sources.slice(term.span).trim().to_string();
+        let text = sources.slice(term.outer).trim().to_string();
         let term_text = if sign < 0.0 { format!("-{text}") } else { text };
         let mut groups: Vec<Part> = Vec::new();
         for o in &occ {

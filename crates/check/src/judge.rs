@@ -166,10 +166,9 @@ pub fn judge(problem: &Problem, wrt: &str, gradient: &str, config: &JudgeConfig)
 
     let mut rng = rng_from_seed(config.seed);
     let (mut points, mut notes) = (Vec::new(), Vec::new());
-    let mut attempt = 0;
+    let (mut attempt, mut last) = (0, String::new());
     while points.len() < config.draws {
         if attempt == config.draws + MAX_REDRAWS {
-            let last = notes.last().cloned().unwrap_or_default();
             return Err(CheckError::NoUsablePoint {
                 usable: points.len(),
                 attempts: attempt,
@@ -181,7 +180,10 @@ pub fn judge(problem: &Problem, wrt: &str, gradient: &str, config: &JudgeConfig)
         let inputs = p.draw(&mut rng);
         match judge_point(&p, wrt, &grad, &inputs, attempt) {
             Ok(point) => points.push(point),
-            Err(why) => notes.push(format!("draw {attempt}: {why}; drawing another point")),
+            Err(why) => {
+                notes.push(format!("draw {attempt}: {why}; drawing another point"));
+                last = why;
+            }
         }
     }
 
@@ -236,7 +238,7 @@ fn parse_gradient(p: &mut Problem, text: &str, wrt: &str, want: crate::shapes::S
     let expr = parse(p.sources(), id)?;
     let got = check(&expr, p.scope(), p.sources())?;
     if got != want {
-        return Err(CheckError::GradientShape { wrt: wrt.to_string(), got, want, at: p.sources().snippet(expr.span) });
+        return Err(CheckError::GradientShape { wrt: wrt.to_string(), got, want, at: p.sources().snippet(expr.outer) });
     }
     Ok(expr)
 }

@@ -65,8 +65,8 @@ impl Parser<'_> {
     }
 
     fn binary(op: BinOp, a: Expr, b: Expr) -> Expr {
-        let span = a.span.to(b.span);
-        Expr { kind: ExprKind::Binary(op, Box::new(a), Box::new(b)), span }
+        let span = a.outer.to(b.outer);
+        Expr::new(ExprKind::Binary(op, Box::new(a), Box::new(b)), span)
     }
 
     fn expr(&mut self) -> Result<Expr, CheckError> {
@@ -107,8 +107,8 @@ impl Parser<'_> {
                 if tok == Tok::Plus {
                     return Ok(inner);
                 }
-                let span = at.to(inner.span);
-                Ok(Expr { kind: ExprKind::Neg(Box::new(inner)), span })
+                let span = at.to(inner.outer);
+                Ok(Expr::new(ExprKind::Neg(Box::new(inner)), span))
             }
             _ => self.power(),
         }
@@ -127,25 +127,19 @@ impl Parser<'_> {
     }
 
     fn postfix(&mut self) -> Result<Expr, CheckError> {
-        let (mut e, mut outer) = self.primary()?;
+        let mut e = self.primary()?;
         while self.peek() == &Tok::Quote {
             let (_, at) = self.bump();
-            outer = outer.to(at);
-            e = Expr { kind: ExprKind::Transpose(Box::new(e)), span: outer };
+            e = Expr::new(ExprKind::Transpose(Box::new(e.clone())), e.outer.to(at));
         }
         Ok(e)
     }
 
-    /// The operand, and its text including any parentheses around it (a node's own span leaves
-    /// them out, so that `W*(x*r)` reports `x*r`; a transpose after them takes them in: `(a+b)'`).
-    fn primary(&mut self) -> Result<(Expr, Span), CheckError> {
+    fn primary(&mut self) -> Result<Expr, CheckError> {
         let (tok, at) = self.bump();
         match tok {
-            Tok::Num(v) => Ok((Expr { kind: ExprKind::Num(v), span: at }, at)),
-            Tok::Ident(name) => self.name_or_call(name, at).map(|e| {
-                let span = e.span;
-                (e, span)
-            }),
+            Tok::Num(v) => Ok(Expr::new(ExprKind::Num(v), at)),
+            Tok::Ident(name) => self.name_or_call(name, at),
             Tok::LParen => {
                 let inner = self.operand_after(&Tok::LParen, Self::expr)?;
                 let (close, close_at) = self.bump();
@@ -153,7 +147,7 @@ impl Parser<'_> {
                     let found = close.describe();
                     return Err(self.error(&format!("expected `)` to close the `(` here, found {found}"), at));
                 }
-                Ok((inner, at.to(close_at)))
+                Ok(Expr { outer: at.to(close_at), ..inner })
             }
             other => {
                 let found = other.describe();
@@ -168,7 +162,7 @@ impl Parser<'_> {
             if func.is_some() {
                 return Err(self.error(&format!("`{name}` is a function: write {name}(...)"), at));
             }
-            return Ok(Expr { kind: ExprKind::Name(name), span: at });
+            return Ok(Expr::new(ExprKind::Name(name), at));
         }
         let Some(func) = func else {
             return Err(CheckError::UnknownFunction { name, at: self.sources.snippet(at) });
@@ -177,7 +171,7 @@ impl Parser<'_> {
         let arg = self.operand_after(&Tok::LParen, Self::expr)?;
         let (close, close_at) = self.bump();
         match close {
-            Tok::RParen => Ok(Expr { kind: ExprKind::Call(func, Box::new(arg)), span: at.to(close_at) }),
+            Tok::RParen => Ok(Expr::new(ExprKind::Call(func, Box::new(arg)), at.to(close_at))),
             Tok::Comma => Err(self.error(&format!("{func}(...) takes one argument"), close_at)),
             other => {
                 let found = other.describe();

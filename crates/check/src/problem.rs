@@ -215,7 +215,7 @@ impl Problem {
 
     /// The loss as written.
     pub fn loss_text(&self) -> &str {
-        self.sources.slice(self.loss.span)
+        self.sources.slice(self.loss.outer)
     }
 
     /// The loss's expression.
@@ -326,7 +326,7 @@ impl Problem {
         let expr = parse(&self.sources, id)?;
         let shape = check(&expr, &self.scope, &self.sources)?;
         if !shape.is_scalar() {
-            return Err(CheckError::LossNotScalar { shape, at: self.sources.snippet(expr.span) });
+            return Err(CheckError::LossNotScalar { shape, at: self.sources.snippet(expr.outer) });
         }
         self.loss = expr;
         Ok(())

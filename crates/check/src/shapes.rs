@@ -179,8 +179,9 @@ fn product_suggestion(op: BinOp, a: (&Expr, Shape), b: (&Expr, Shape), sources: 
     if op != BinOp::Mul {
         return String::new();
     }
-    let (ta, tb) = (sources.slice(a.0.span), sources.slice(b.0.span));
+    let (ta, tb) = (sources.slice(a.0.outer), sources.slice(b.0.outer));
     let wrap = |t: &str, e: &Expr| match e.kind {
+        _ if e.outer != e.span => format!("{t}'"),
         ExprKind::Name(_) | ExprKind::Num(_) | ExprKind::Call(..) | ExprKind::Transpose(_) => format!("{t}'"),
         _ => format!("({t})'"),
     };
