@@ -16,9 +16,9 @@
 //! - total: **`∇_W L = W (x rᵀ + r xᵀ)`**.
 //!
 //! The two terms are transposes of each other inside the bracket but not equal (so
-//! `2W(WᵀW − I) x xᵀ` is wrong), and dropping either one (e.g. `W r xᵀ` alone) is wrong too; the
-//! example `check_gradient` shows both failing against finite differences. At `W = 0` both terms
-//! vanish: `W = 0` is a stationary point (a saddle) of `L`.
+//! `2W(WᵀW − I) x xᵀ` is wrong), and dropping either one (e.g. `W r xᵀ` alone) is wrong too;
+//! `cargo xtask check-gradient autoencoder` shows both failing against finite differences. At
+//! `W = 0` both terms vanish: `W = 0` is a stationary point (a saddle) of `L`.
 //!
 //! Batched, with rows as samples, `Σ_i x_i r_iᵀ = XᵀR` and `Σ_i r_i x_iᵀ = RᵀX`:
 //! `∇_W L = W (XᵀR + RᵀX) / N`. Never form the `(n, n)` bracket: with `Z = X Wᵀ: (N, m)`,

@@ -1,4 +1,5 @@
-//! Finite-difference checks of both losses' gradients in f64, and the stationary point W = 0.
+//! Finite-difference checks of both losses' gradients in f64, at random points: the right
+//! gradients pass, the wrong closed forms of real submissions fail; and the stationary point W = 0.
 
 use handgrad_autoencoder::{Activation, LinearGrads, NonlinearGrads, TiedLinearAe, TiedNonlinearAe};
 use handgrad_tensor::gradcheck::{assert_gradient, numeric_gradient};
@@ -78,20 +79,51 @@ fn identity_activation_equals_linear_model() {
     assert!(err < 1e-10, "identity vs linear gradient: rel_error {err:.2e}");
 }
 
+/// At random, generic points the finite-difference check tells the model's gradient from the wrong
+/// closed forms of real submissions, far from the tolerance. (At `W = 0` it could not: every one of
+/// them is 0 there, like the numeric gradient, and so would be an all-NaN gradient.) The forms are
+/// batched as in `src/linear.rs`: `R = X WᵀW − X`, `∇W = W (XᵀR + RᵀX) / N`.
+#[test]
+fn wrong_closed_forms_are_rejected_at_random_points() {
+    for seed in 60..65 {
+        let (x, w) = problem(seed);
+        let numeric = numeric_gradient(|w| TiedLinearAe::new(w.clone()).forward(&x).0, &w, tol::FD_STEP);
+        let right = linear_analytic(&w, &x);
+        assert_gradient("tied linear dW", &right, &numeric, tol::GRAD_SMOOTH);
+        let (n, i7) = (Matrix::full(1, 1, x.rows() as f64), Matrix::identity(x.cols()));
+        let names = [("X", &x), ("W", &w), ("N", &n), ("I", &i7)];
+        let form = |text: &str| {
+            let full = format!("({text})/N");
+            handgrad_check::evaluate(&full.replace('R', "(X*W'*W - X)"), &names).unwrap()
+        };
+        // The model's backward is the two-path form, to rounding.
+        assert!(handgrad_tensor::gradcheck::rel_error(&right, &form("W*(X'*R + R'*X)")) < 1e-10);
+        for wrong in ["2*W*(W'*W - I)*X'*X", "W*X'*R", "W*R'*X", "0.5*W*(X'*R + R'*X)"] {
+            let g = form(wrong);
+            let err = handgrad_tensor::gradcheck::rel_error(&g, &numeric);
+            assert!(err > tol::GRAD_WRONG, "seed {seed}: {wrong} scored {err:.2e}");
+            assert!(handgrad_tensor::gradcheck::check_gradient(wrong, &g, &numeric, tol::GRAD_SMOOTH).is_err());
+        }
+        // One NaN element in the right gradient fails the same check.
+        let mut one_nan = right.clone();
+        one_nan.set(2, 6, f64::NAN);
+        assert!(handgrad_tensor::gradcheck::check_gradient("one NaN", &one_nan, &numeric, tol::GRAD_SMOOTH).is_err());
+    }
+}
+
 /// W = 0 is a stationary point of the linear loss (and of tanh, ReLU, identity, since f(0) = 0),
-/// but not of the sigmoid model, whose code at W = 0 is 1/2, not 0.
+/// but not of the sigmoid model, whose code at W = 0 is 1/2. `max_abs` is ∞ for a NaN, so these
+/// equalities fail on a NaN gradient.
 #[test]
 fn zero_weights_are_stationary() {
     let (x, _) = problem(30);
     let w0 = Matrix::zeros(3, 7);
     assert_eq!(ops::max_abs(&linear_analytic(&w0, &x)), 0.0);
-    // Finite differences agree that the loss is flat to first order there.
-    let numeric = numeric_gradient(|w| TiedLinearAe::new(w.clone()).forward(&x).0, &w0, tol::FD_STEP);
-    assert!(ops::max_abs(&numeric) < 1e-9, "numeric gradient at W = 0: {:.2e}", ops::max_abs(&numeric));
     for f in [Activation::Tanh, Activation::Relu, Activation::Identity] {
         assert_eq!(ops::max_abs(&nonlinear_analytic(&w0, &x, f)), 0.0, "{}", f.name());
     }
-    assert!(ops::max_abs(&nonlinear_analytic(&w0, &x, Activation::Sigmoid)) > 1e-3);
+    let sigmoid = ops::max_abs(&nonlinear_analytic(&w0, &x, Activation::Sigmoid));
+    assert!(sigmoid > 1e-3 && sigmoid.is_finite());
 }
 
 /// The backward overwrites dW (it does not accumulate), and reused buffers give the same numbers

@@ -134,13 +134,30 @@ fn affine_relu_gradients_match_finite_differences() {
     assert_gradient("affine_relu db", &g.db, &num_db, tol::GRAD_SMOOTH);
 }
 
+/// The f32 layer computes what the f64 layer computes on the same (f32-rounded) inputs, to f32
+/// precision: the output, the input gradient and both parameter gradients, with both ReLU branches
+/// taken. (Comparisons through `rel_error`, which fails on NaN and ±∞.)
 #[test]
-fn layers_run_in_f32_too() {
+fn layers_run_in_f32_like_in_f64() {
     let mut rng = rng_from_seed(8);
-    let layer = AffineRelu::<f32>::new(randn(3, 2, 1.0, &mut rng), randn(1, 2, 1.0, &mut rng));
-    let x: Matrix<f32> = randn(4, 3, 1.0, &mut rng);
-    let (out, mut cache) = layer.forward(&x);
-    let mut g = layer.zero_grads();
-    let dx = layer.backward(&Matrix::full(4, 2, 1.0), &mut cache, &mut g);
-    assert_eq!((out.shape(), dx.shape()), ((4, 2), (4, 3)));
+    let w: Matrix<f32> = randn(4, 5, 1.0, &mut rng);
+    let b: Matrix<f32> = randn(1, 5, 1.0, &mut rng);
+    let x: Matrix<f32> = randn(6, 4, 1.0, &mut rng);
+    let dout: Matrix<f32> = randn(6, 5, 1.0, &mut rng);
+    let l32 = AffineRelu::new(w.clone(), b.clone());
+    let l64 = AffineRelu::new(w.cast::<f64>(), b.cast::<f64>());
+    let (out32, mut c32) = l32.forward(&x);
+    let (out64, mut c64) = l64.forward(&x.cast());
+    let min_abs = c64.a.as_slice().iter().fold(f64::INFINITY, |m, v| m.min(v.abs()));
+    assert!(min_abs > 1e-3, "seed puts a pre-activation at {min_abs}; pick another seed");
+    assert!(out64.as_slice().contains(&0.0) && out64.as_slice().iter().any(|&v| v > 0.0));
+    let (mut g32, mut g64) = (l32.zero_grads(), l64.zero_grads());
+    let dx32 = l32.backward(&dout, &mut c32, &mut g32);
+    let dx64 = l64.backward(&dout.cast(), &mut c64, &mut g64);
+    for (what, a, b) in
+        [("out", &out32, &out64), ("dx", &dx32, &dx64), ("dw", &g32.dw, &g64.dw), ("db", &g32.db, &g64.db)]
+    {
+        let err = handgrad_tensor::gradcheck::rel_error(&a.cast::<f64>(), b);
+        assert!(err < tol::NAIVE_F32, "f32 vs f64 {what}: rel_error {err:.2e}");
+    }
 }
