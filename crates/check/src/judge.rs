@@ -97,6 +97,8 @@ pub struct PointResult {
     pub analytic: Matrix<f64>,
     /// The central differences.
     pub numeric: Matrix<f64>,
+    /// The central differences' estimated error, per element.
+    pub fd_error: Matrix<f64>,
     inputs: Env,
 }
 
@@ -272,14 +274,14 @@ fn judge_point(p: &Problem, wrt: &str, grad: &Expr, inputs: &Env, draw: usize) -
         ));
     }
     let analytic = eval(grad, &p.complete(inputs, None), None);
-    Ok(compare(analytic, fd.grad, &fd.error, p.tolerance().value, inputs.clone(), draw))
+    Ok(compare(analytic, fd.grad, fd.error, p.tolerance().value, inputs.clone(), draw))
 }
 
 /// The element-by-element comparison (see the module docs).
 fn compare(
     analytic: Matrix<f64>,
     numeric: Matrix<f64>,
-    fd_error: &Matrix<f64>,
+    fd_error: Matrix<f64>,
     tol: f64,
     inputs: Env,
     draw: usize,
@@ -313,7 +315,7 @@ fn compare(
     }
     let worst = worst_bad.or(worst).unwrap_or(Element { row: 0, col: 0, analytic: 0.0, numeric: 0.0, fd_error: 0.0 });
     let rel = rel_error(&analytic, &numeric);
-    PointResult { draw, rel_error: rel, worst, disagreeing, unresolved, analytic, numeric, inputs }
+    PointResult { draw, rel_error: rel, worst, disagreeing, unresolved, analytic, numeric, fd_error, inputs }
 }
 
 fn lets(p: &Problem) -> Vec<(String, String)> {
