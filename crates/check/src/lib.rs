@@ -11,7 +11,7 @@
 //! - [`shapes`]: the shape rule of every operation, checked before anything is computed;
 //! - [`eval`] (with [`linalg`]): the evaluator on `handgrad_tensor::Matrix<f64>`;
 //! - [`problem`]: the loss and its inputs — the tied autoencoder, the GP-LVM, or your own;
-//! - [`judge`]: the verdict, `rel_error`, the worst element, and finite differences that cannot
+//! - [`judge`](mod@judge): the verdict, `rel_error`, the worst element, and finite differences that cannot
 //!   call a right formula wrong because of their own noise (`handgrad_tensor::gradcheck`);
 //! - [`hints`]: what kind of wrong (a factor, a transpose, a sign, a missing path);
 //! - [`error`]: input that cannot be judged, with the position for a caret;
