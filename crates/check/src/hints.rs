@@ -13,7 +13,8 @@
 //!    and `X'` in `K = αXXᵀ + …`) are merged. The judge looks for the fewest parts to re-weight
 //!    by 0 (missing), −1 (wrong sign), 2 or ½ such that `a ≈ Σ_j w_j g_j`.
 //!
-//! Each costs a few more finite differences; it runs only for a wrong verdict.
+//! A gradient with NaN or ±∞ elements gets only a hint saying so. Each check costs a few more
+//! finite differences; they run only for a wrong verdict.
 
 use handgrad_tensor::gradcheck::numeric_gradient;
 use handgrad_tensor::{Matrix, ops, tol};
@@ -34,6 +35,8 @@ pub enum HintKind {
     Transpose,
     /// One path (or one term's part) of the true gradient is missing.
     MissingPath,
+    /// The gradient has NaN or ±∞ elements where the loss is finite.
+    NotFinite,
 }
 
 /// A hint: its kind and a sentence for the user.
@@ -47,6 +50,15 @@ pub struct Hint {
 
 /// The hints that fit `a` (closed form) against `n` (finite differences) at the point `inputs`.
 pub fn explain(problem: &Problem, wrt: &str, inputs: &Env, a: &Matrix<f64>, n: &Matrix<f64>) -> Vec<Hint> {
+    let bad = a.as_slice().iter().filter(|v| !v.is_finite()).count();
+    if bad > 0 {
+        let message = format!(
+            "{bad} of your gradient's {} elements are NaN or ±∞ where the loss is finite \
+             (a division by zero, or log/logdet of a value that is not positive?)",
+            a.len()
+        );
+        return vec![Hint { kind: HintKind::NotFinite, message }];
+    }
     let mut hints = Vec::new();
     if let Some(h) = factor_hint(a, n) {
         hints.push(h);
@@ -97,8 +109,11 @@ fn factor_hint(a: &Matrix<f64>, n: &Matrix<f64>) -> Option<Hint> {
     })
 }
 
-/// `‖a − b‖ ≤ HINT_MATCH·(‖a‖ + ‖b‖)`.
+/// `‖a − b‖ ≤ HINT_MATCH·(‖a‖ + ‖b‖)`, and never for a NaN or ±∞ (`∞ ≤ ∞` would hold).
 fn matches(a: &Matrix<f64>, b: &Matrix<f64>) -> bool {
+    if !ops::all_finite(a) || !ops::all_finite(b) {
+        return false;
+    }
     let mut d = a.clone();
     ops::axpy(&mut d, -1.0, b);
     let norm = |m: &Matrix<f64>| ops::sum_squares(m).sqrt();

@@ -46,6 +46,9 @@ impl Default for JudgeConfig {
     }
 }
 
+/// The most points one judgement may draw.
+pub const MAX_DRAWS: usize = 1000;
+
 /// Points tried beyond `draws` before the judge gives up on a loss that is not finite or flat.
 pub const MAX_REDRAWS: usize = 10;
 
@@ -162,8 +165,11 @@ pub fn judge(problem: &Problem, wrt: &str, gradient: &str, config: &JudgeConfig)
     let want = var.shape;
     let mut p = problem.clone();
     let grad = parse_gradient(&mut p, gradient, wrt, want)?;
-    if config.draws == 0 {
-        return Err(CheckError::Definition("--draws 0: judge at least one random point".into()));
+    if config.draws == 0 || config.draws > MAX_DRAWS {
+        return Err(CheckError::Definition(format!(
+            "--draws {}: judge from 1 to {MAX_DRAWS} random points",
+            config.draws
+        )));
     }
 
     let mut rng = rng_from_seed(config.seed);

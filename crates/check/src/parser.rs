@@ -15,10 +15,24 @@ use crate::ast::{BinOp, Expr, ExprKind, Func, SourceId, Sources, Span};
 use crate::error::CheckError;
 use crate::lexer::{Tok, lex};
 
+/// The longest text accepted, in bytes (the evaluator recurses once per operation).
+pub const MAX_LEN: usize = 2000;
+
+/// The deepest nesting of parentheses and unary operators accepted.
+pub const MAX_DEPTH: usize = 100;
+
 /// Parses the whole text of source `id` into one expression.
 pub fn parse(sources: &Sources, id: SourceId) -> Result<Expr, CheckError> {
+    let len = sources.text(id).len();
+    if len > MAX_LEN {
+        let at = Span { source: id, start: MAX_LEN, end: MAX_LEN };
+        return Err(CheckError::Syntax {
+            message: format!("the text is {len} bytes long; at most {MAX_LEN} are accepted (use --let to name parts)"),
+            at: sources.snippet(at),
+        });
+    }
     let toks = lex(sources, id)?;
-    let mut p = Parser { sources, toks, pos: 0 };
+    let mut p = Parser { sources, toks, pos: 0, depth: 0 };
     if p.peek() == &Tok::End {
         return Err(p.error("the expression is empty; type a formula, e.g. 2*W", p.span()));
     }
@@ -41,6 +55,8 @@ struct Parser<'a> {
     sources: &'a Sources,
     toks: Vec<(Tok, Span)>,
     pos: usize,
+    /// Current nesting of `unary` (parentheses, signs, exponents, arguments).
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -100,6 +116,16 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Expr, CheckError> {
+        if self.depth == MAX_DEPTH {
+            return Err(self.error(&format!("the expression nests deeper than {MAX_DEPTH} levels"), self.span()));
+        }
+        self.depth += 1;
+        let e = self.unary_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, CheckError> {
         match self.peek() {
             Tok::Minus | Tok::Plus => {
                 let (tok, at) = self.bump();

@@ -112,7 +112,8 @@ pub struct Problem {
     scope: Scope,
 }
 
-/// The largest size a `--size` may set (the checker differentiates element by element).
+/// The largest size a `--size` may set, and the largest side of a `--shape` (the checker
+/// differentiates element by element).
 const MAX_SIZE: usize = 64;
 
 impl Problem {
@@ -179,9 +180,9 @@ impl Problem {
         }
         for (name, shape) in shapes {
             p.check_new_name(name, "--shape")?;
-            if shape.rows == 0 || shape.cols == 0 || shape.rows * shape.cols > MAX_SIZE * MAX_SIZE {
+            if !(1..=MAX_SIZE).contains(&shape.rows) || !(1..=MAX_SIZE).contains(&shape.cols) {
                 return Err(CheckError::Definition(format!(
-                    "--shape {name}={}x{}: each side must be at least 1 and the matrix at most {MAX_SIZE}×{MAX_SIZE}",
+                    "--shape {name}={}x{}: each side is between 1 and {MAX_SIZE} (the judge differentiates element by element)",
                     shape.rows, shape.cols
                 )));
             }

@@ -159,16 +159,21 @@ pub fn check(expr: &Expr, scope: &Scope, sources: &Sources) -> Result<Shape, Che
             })
         }
         ExprKind::Call(Func::Eye, arg) => eye_size(arg, scope).map(|k| Shape::new(k, k)).ok_or_else(|| {
-            mismatch("eye(k) takes a size: a whole number such as eye(3), or a size name such as eye(n)".into())
+            mismatch(format!(
+                "eye(k) takes a size: a whole number from 1 to {MAX_EYE} such as eye(3), or a size name such as eye(n)"
+            ))
         }),
         ExprKind::Call(func, a) => call_shape(*func, check(a, scope, sources)?).map_err(mismatch),
     }
 }
 
-/// The size `k` of `eye(k)`: a positive whole number literal, or a size name.
+/// The largest `k` of `eye(k)` written as a number.
+pub const MAX_EYE: usize = 1000;
+
+/// The size `k` of `eye(k)`: a whole number literal from 1 to [`MAX_EYE`], or a size name.
 pub fn eye_size(arg: &Expr, scope: &Scope) -> Option<usize> {
     match &arg.kind {
-        ExprKind::Num(v) if *v >= 1.0 && v.fract() == 0.0 && *v <= 1e6 => Some(*v as usize),
+        ExprKind::Num(v) if *v >= 1.0 && v.fract() == 0.0 && *v <= MAX_EYE as f64 => Some(*v as usize),
         ExprKind::Name(n) => scope.get(n).and_then(|i| i.size),
         _ => None,
     }

@@ -80,6 +80,8 @@ fn nan_and_infinite_gradients_are_rejected() {
         let r = judged(&p, grad, 0);
         assert_eq!(r.verdict, Verdict::Wrong, "{grad}\n{r}");
         assert_eq!(r.rel_error(), f64::INFINITY, "{grad}\n{r}");
+        assert_eq!(r.hints.len(), 1, "{r}");
+        assert_eq!(r.hints[0].kind, HintKind::NotFinite, "{r}");
         println!("{r}");
     }
     // Only some elements: log(relu(W)) is −∞ where W < 0, and −∞·0 is NaN; elsewhere it adds 0.

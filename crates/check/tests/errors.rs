@@ -83,9 +83,32 @@ fn definitions_are_checked() {
     let e = Problem::custom("sum(A)", &[], &[]).unwrap_err();
     assert!(e.to_string().contains("give each with --shape NAME=RxC"), "{e}");
     let e = Problem::custom("sum(A)", &[("A".into(), Shape::new(0, 3))], &[]).unwrap_err();
-    assert!(e.to_string().contains("at least 1"), "{e}");
+    assert!(e.to_string().contains("each side is between 1 and 64"), "{e}");
     let e = error(&p, "W", "W*(");
     assert!(matches!(e, CheckError::Syntax { .. }), "{e:?}");
+}
+
+/// Input that would exhaust the stack or the memory is refused with a message, not a crash.
+#[test]
+fn limits_on_size_and_nesting() {
+    let p = autoencoder();
+    let deep = format!("{}W{}", "(".repeat(500), ")".repeat(500));
+    assert!(error(&p, "W", &deep).to_string().contains("nests deeper than 100 levels"));
+    let minus = format!("{}W", "-".repeat(500));
+    assert!(error(&p, "W", &minus).to_string().contains("nests deeper than 100 levels"));
+    let long = format!("W{}", " + W".repeat(1000));
+    assert!(error(&p, "W", &long).to_string().contains("at most 2000 are accepted"));
+    let ok = format!("{}W{}", "(".repeat(90), ")".repeat(90));
+    assert!(judge(&p, "W", &ok, &JudgeConfig::default()).is_ok());
+    assert!(
+        error(&p, "W", "W + 0*sum(eye(100000))")
+            .to_string()
+            .contains("eye(k) takes a size: a whole number from 1 to 1000")
+    );
+    let e = Problem::custom("sum(A)", &[("A".into(), Shape::new(4096, 1))], &[]).unwrap_err();
+    assert!(e.to_string().contains("each side is between 1 and 64"), "{e}");
+    let e = judge(&p, "W", "W", &JudgeConfig { seed: 0, draws: 5000 }).unwrap_err();
+    assert!(e.to_string().contains("from 1 to 1000 random points"), "{e}");
 }
 
 #[test]
