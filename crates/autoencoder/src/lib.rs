@@ -45,6 +45,7 @@ extern crate std;
 mod decomp;
 pub mod fit;
 pub mod linear;
+mod model;
 pub mod nonlinear;
 pub mod pca;
 

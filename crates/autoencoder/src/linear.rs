@@ -39,9 +39,7 @@
 //! calculus is the trace-differential method of Magnus & Neudecker, *Matrix Differential Calculus*.
 
 use handgrad_nn::layers::{linear_backward, linear_forward, linear_t_backward, linear_t_forward};
-use handgrad_nn::loss::{squared_error_loss, squared_error_loss_into};
-use handgrad_nn::solver::Model;
-use handgrad_tensor::init::Rng;
+use handgrad_nn::loss::squared_error_loss_into;
 use handgrad_tensor::matrix::assert_shape;
 use handgrad_tensor::{Accum, Matrix, Par, Scalar};
 
@@ -103,9 +101,22 @@ impl<T: Scalar> TiedLinearAe<T> {
             x.shape(),
             self.w.shape()
         );
+        self.reconstruct_into(x, cache, par);
+        squared_error_loss_into(&cache.xhat, x, &mut cache.dxhat) // L = ‖X̂ − X‖²/2N, dX̂ = R/N
+    }
+
+    /// The forward pass up to the reconstructions `cache.xhat = X WᵀW`, which it returns.
+    #[track_caller]
+    pub fn reconstruct_into<'c>(&self, x: &Matrix<T>, cache: &'c mut LinearCache<T>, par: Par) -> &'c Matrix<T> {
+        assert!(
+            x.cols() == self.w.cols(),
+            "TiedLinearAe::forward: x{:?} does not fit W{:?}",
+            x.shape(),
+            self.w.shape()
+        );
         linear_t_forward(x, &self.w, &mut cache.z, par); // encoder Z = X Wᵀ
         linear_forward(&cache.z, &self.w, &mut cache.xhat, par); // decoder X̂ = Z W
-        squared_error_loss_into(&cache.xhat, x, &mut cache.dxhat) // L = ‖X̂ − X‖²/2N, dX̂ = R/N
+        &cache.xhat
     }
 
     /// `∂L/∂W = Zᵀ (R/N) + ((R/N) Wᵀ)ᵀ X` into `dw: (m, n)` (overwritten), for the
@@ -131,41 +142,4 @@ impl<T: Scalar> TiedLinearAe<T> {
     }
 }
 
-impl<T: Scalar> Model<T> for TiedLinearAe<T> {
-    type Params = Matrix<T>;
-    type Cache = LinearCache<T>;
-
-    fn params(&self) -> &Matrix<T> {
-        &self.w
-    }
-
-    fn params_mut(&mut self) -> &mut Matrix<T> {
-        &mut self.w
-    }
-
-    fn new_cache(&self) -> LinearCache<T> {
-        LinearCache::default()
-    }
-
-    /// The batch loss; the labels are ignored (an autoencoder's target is its input).
-    fn loss_and_grads(
-        &mut self,
-        x: &Matrix<T>,
-        _y: &[usize],
-        cache: &mut LinearCache<T>,
-        grads: &mut Matrix<T>,
-        _rng: &mut Rng,
-        par: Par,
-    ) -> f64 {
-        let loss = self.forward_into(x, cache, par);
-        self.backward(x, cache, grads, par);
-        loss
-    }
-
-    /// `‖X̂ − X‖²/2N` with the squares summed in `f64`.
-    fn eval_loss(&mut self, x: &Matrix<T>, _y: &[usize], cache: &mut LinearCache<T>, par: Par) -> Option<f64> {
-        linear_t_forward(x, &self.w, &mut cache.z, par);
-        linear_forward(&cache.z, &self.w, &mut cache.xhat, par);
-        Some(squared_error_loss(&cache.xhat, x))
-    }
-}
+crate::model::tied_model!(TiedLinearAe, LinearCache);

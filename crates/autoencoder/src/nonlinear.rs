@@ -26,9 +26,7 @@
 //! tied-weight architecture as in Vincent et al. (2010), "Stacked denoising autoencoders".
 
 use handgrad_nn::layers::{Activation, linear_backward, linear_forward, linear_t_backward, linear_t_forward};
-use handgrad_nn::loss::{squared_error_loss, squared_error_loss_into};
-use handgrad_nn::solver::Model;
-use handgrad_tensor::init::Rng;
+use handgrad_nn::loss::squared_error_loss_into;
 use handgrad_tensor::matrix::assert_shape;
 use handgrad_tensor::{Accum, Matrix, Par, Scalar};
 
@@ -84,9 +82,9 @@ impl<T: Scalar> TiedNonlinearAe<T> {
         squared_error_loss_into(&cache.y, x, &mut cache.dy) // L = ‖Y − X‖²/2N, dY = (Y − X)/N
     }
 
-    /// The forward pass up to the reconstructions `cache.y = f(f(X Wᵀ) W)`.
+    /// The forward pass up to the reconstructions `cache.y = f(f(X Wᵀ) W)`, which it returns.
     #[track_caller]
-    fn reconstruct_into(&self, x: &Matrix<T>, cache: &mut NonlinearCache<T>, par: Par) {
+    pub fn reconstruct_into<'c>(&self, x: &Matrix<T>, cache: &'c mut NonlinearCache<T>, par: Par) -> &'c Matrix<T> {
         let f = self.activation;
         assert!(
             x.cols() == self.w.cols(),
@@ -98,6 +96,7 @@ impl<T: Scalar> TiedNonlinearAe<T> {
         f.forward(&cache.a1, &mut cache.h); // H = f(A1)
         linear_forward(&cache.h, &self.w, &mut cache.a2, par); // A2 = H W
         f.forward(&cache.a2, &mut cache.y); // Y = f(A2)
+        &cache.y
     }
 
     /// `∂L/∂W` into `dw: (m, n)` (overwritten), for the [`forward_into`](Self::forward_into) call on
@@ -126,40 +125,4 @@ impl<T: Scalar> TiedNonlinearAe<T> {
     }
 }
 
-impl<T: Scalar> Model<T> for TiedNonlinearAe<T> {
-    type Params = Matrix<T>;
-    type Cache = NonlinearCache<T>;
-
-    fn params(&self) -> &Matrix<T> {
-        &self.w
-    }
-
-    fn params_mut(&mut self) -> &mut Matrix<T> {
-        &mut self.w
-    }
-
-    fn new_cache(&self) -> NonlinearCache<T> {
-        NonlinearCache::default()
-    }
-
-    /// The batch loss; the labels are ignored (an autoencoder's target is its input).
-    fn loss_and_grads(
-        &mut self,
-        x: &Matrix<T>,
-        _y: &[usize],
-        cache: &mut NonlinearCache<T>,
-        grads: &mut Matrix<T>,
-        _rng: &mut Rng,
-        par: Par,
-    ) -> f64 {
-        let loss = self.forward_into(x, cache, par);
-        self.backward(x, cache, grads, par);
-        loss
-    }
-
-    /// `‖Y − X‖²/2N` with the squares summed in `f64`.
-    fn eval_loss(&mut self, x: &Matrix<T>, _y: &[usize], cache: &mut NonlinearCache<T>, par: Par) -> Option<f64> {
-        self.reconstruct_into(x, cache, par);
-        Some(squared_error_loss(&cache.y, x))
-    }
-}
+crate::model::tied_model!(TiedNonlinearAe, NonlinearCache);

@@ -118,7 +118,7 @@ pub enum UpdateState<T: Scalar> {
 
 impl UpdateRule {
     /// The current learning rate.
-    pub fn learning_rate(&self) -> f64 {
+    pub fn lr(&self) -> f64 {
         match self {
             Self::Sgd(c) => c.lr,
             Self::Momentum(c) => c.lr,
@@ -129,7 +129,7 @@ impl UpdateRule {
     }
 
     /// Sets the learning rate (the Solver's schedule).
-    pub fn set_learning_rate(&mut self, lr: f64) {
+    pub fn set_lr(&mut self, lr: f64) {
         match self {
             Self::Sgd(c) => c.lr = lr,
             Self::Momentum(c) => c.lr = lr,

@@ -169,13 +169,13 @@ impl Solver {
             iterations_per_epoch: per_epoch,
         };
         let mut update = c.update;
-        let lr0 = update.learning_rate();
+        let lr0 = update.lr();
         let mut step = Step::new(model, &update, c.sampling, c.batch_size);
         let mut eval = EvalBuffers::new(c.eval_batch_size);
         let mut best: Option<M::Params> = None;
         for t in 0..total {
             let lr = c.schedule.lr_at(lr0, t, per_epoch);
-            update.set_learning_rate(lr);
+            update.set_lr(lr);
             let loss = step.run(model, train, &update, rng, par, t)?;
             history.loss.push(loss);
             let checked = c.check_at.is_check(t, per_epoch, total);

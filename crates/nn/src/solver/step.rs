@@ -95,7 +95,7 @@ impl<T: Scalar, M: Model<T>> Step<T, M> {
         let (x, y) = pick(self.sampler.sampling(), data, &self.x, &self.y);
         let loss = model.train_step(x, y, &mut self.cache, &mut self.grads, update, &mut self.states, rng, par);
         if !loss.is_finite() {
-            return Err(TrainError::Diverged { iteration, lr: update.learning_rate(), loss });
+            return Err(TrainError::Diverged { iteration, lr: update.lr(), loss });
         }
         Ok(loss)
     }
