@@ -24,7 +24,7 @@ fn oil_has_the_documented_shape_and_class_counts() {
     let data = oil::load(&dir).unwrap();
     assert_eq!(data.y.shape(), (N_ROWS, oil::N_FEATURES));
     let counts: Vec<usize> = (0..3).map(|c| data.labels.iter().filter(|&&l| l == c).count()).collect();
-    // Published class counts of the training set (../shared/datasets/README.md).
+    // Class counts of the training set as documented with the files: 343 / 316 / 341.
     assert_eq!(counts, [343, 316, 341]);
 }
 

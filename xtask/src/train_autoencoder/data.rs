@@ -31,7 +31,7 @@ pub fn load_cifar(dir: &Path, n: usize) -> Result<(Matrix<f32>, Preprocess<f32>)
 
 /// The oil-flow measurements `(1000, 12)`, each column centred.
 pub fn load_oil(dir: &Path) -> Result<Matrix<f64>> {
-    let data = handgrad_gplvm::oil::load(dir)?;
+    let data = handgrad_data::oil::load(dir)?;
     let mut x = data.y;
     let mut mean = Matrix::zeros(1, x.cols());
     ops::col_sums(&mut mean, &x, Accum::Replace);
@@ -54,7 +54,7 @@ pub fn cifar_dir(given: Option<&Path>) -> Result<PathBuf> {
 /// first when missing (see `cargo xtask fetch-oil`).
 pub fn oil_dir(given: Option<&Path>) -> Result<PathBuf> {
     match given {
-        Some(dir) if dir.join(handgrad_gplvm::oil::DATA_FILE).is_file() => Ok(dir.to_path_buf()),
+        Some(dir) if dir.join(handgrad_data::oil::DATA_FILE).is_file() => Ok(dir.to_path_buf()),
         from => crate::fetch::ensure_oil(from),
     }
 }
