@@ -66,7 +66,7 @@ pub struct InstallReport {
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
     /// A source file is not there.
-    #[error("{path} not found: the source folder must hold DataTrn.txt and DataTrnLbls.txt")]
+    #[error("{path} not found: give a folder that holds both DataTrn.txt and DataTrnLbls.txt")]
     Missing {
         /// The missing file.
         path: PathBuf,
@@ -96,9 +96,15 @@ pub enum InstallError {
         /// The SHA-256 of what was downloaded.
         actual: String,
     },
-    /// The files are not the oil-flow data.
-    #[error("the source is not the oil-flow data (nothing was installed): {0}")]
-    Data(#[from] OilError),
+    /// The files are not the oil-flow data. (Not a `#[source]`: the message already includes it.)
+    #[error("nothing was installed: {0}")]
+    Data(OilError),
+}
+
+impl From<OilError> for InstallError {
+    fn from(e: OilError) -> Self {
+        InstallError::Data(e)
+    }
 }
 
 /// Maps an I/O error on `path` to [`InstallError::Io`].
