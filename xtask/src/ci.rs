@@ -76,8 +76,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 fn install_data() -> anyhow::Result<Vec<(&'static str, String)>> {
     println!("==> cargo xtask fetch-cifar && cargo xtask fetch-oil");
     let t = Instant::now();
-    let tests_need =
-        "the tests run on real data; install it as the message above says, then run `cargo xtask ci` again";
+    let tests_need = "`cargo xtask ci` runs the tests on real data and could not install it; do what the cause \
+                      below says, then run `cargo xtask ci` again";
     crate::fetch::ensure_cifar(None).context(tests_need)?;
     crate::fetch::ensure_oil(None).context(tests_need)?;
     println!("    ok in {:.1} s", t.elapsed().as_secs_f64());
