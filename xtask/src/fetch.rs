@@ -86,6 +86,29 @@ pub fn run_oil(args: OilArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The CIFAR-10 folder a command reads, from its `--data`: an extracted `cifar-10-batches-bin`
+/// folder (or its parent) is used in place; otherwise the installed copy, installed first from
+/// `--data` (an archive) or from the default source when missing ([`ensure_cifar`]).
+pub fn cifar_dir(data: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = data {
+        for dir in [p.to_path_buf(), p.join(handgrad_cifar::DIR_NAME)] {
+            if dir.join(handgrad_cifar::TRAIN_FILES[0]).is_file() {
+                return Ok(dir);
+            }
+        }
+    }
+    ensure_cifar(data)
+}
+
+/// The oil-flow folder a command reads, from its `--data`: a folder holding the files is used in
+/// place; otherwise the installed copy, installed first when missing ([`ensure_oil`]).
+pub fn oil_dir(data: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match data {
+        Some(dir) if dir.join(oil::DATA_FILE).is_file() => Ok(dir.to_path_buf()),
+        from => ensure_oil(from),
+    }
+}
+
 /// The CIFAR-10 folder (`<datasets>/cifar-10-batches-bin`), installed first when missing: from
 /// `from` when given, else by download, else from the development copy (printing which).
 pub fn ensure_cifar(from: Option<&Path>) -> anyhow::Result<PathBuf> {
