@@ -1,36 +1,44 @@
 //! Acceptance on real data: the oil-flow set (1,000 × 12, centred), m = 2. A converged tied linear
 //! autoencoder must match PCA: loss within 1e-8 (relative) of ½Σ_{j>2}λ_j, largest principal angle
-//! below 1e-6 rad, ‖WWᵀ − I‖ below 1e-6. Skips (with the reason) when the data are absent.
+//! below 1e-6 rad, ‖WWᵀ − I‖ below 1e-6. Skips, saying how to install the data, when they are absent.
 
 use std::path::{Path, PathBuf};
 
 use handgrad_autoencoder::fit::{Fit, FitConfig, Measure, fit};
 use handgrad_autoencoder::{LinearCache, Pca, TiedLinearAe};
+use handgrad_data::{locate, oil};
 use handgrad_nn::optim::{Adam, UpdateRule};
 use handgrad_nn::solver::InMemory;
 use handgrad_tensor::init::{randn, rng_from_seed};
 use handgrad_tensor::{Matrix, Par, ops};
 
-/// `<root>/datasets/oil` (installed by `cargo xtask fetch-oil`) or `<root>/../shared/datasets/oil`.
+/// The installed oil-flow folder (`cargo xtask fetch-oil`, see `handgrad_data::locate`), or
+/// `None` after printing why the test is skipped.
 fn oil_dir() -> Option<PathBuf> {
-    handgrad_gplvm::oil::find_local_copy(Path::new(env!("CARGO_MANIFEST_DIR")))
+    let workspace =
+        Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/autoencoder lies two levels down");
+    match locate::oil(&locate::datasets_dir(workspace)) {
+        Ok(dir) => Some(dir),
+        Err(e) => {
+            eprintln!("SKIPPED: {e}");
+            None
+        }
+    }
 }
 
 /// The `(1000, 12)` measurements, each column centred.
 fn load_centred(dir: &Path) -> Matrix<f64> {
-    let mut x = handgrad_gplvm::oil::load(dir).unwrap().y;
-    handgrad_gplvm::ppca::center_columns(&mut x);
+    let mut x = oil::load(dir).unwrap().y;
+    let mut mean = Matrix::zeros(1, x.cols());
+    ops::col_sums(&mut mean, &x, handgrad_tensor::Accum::Replace);
+    ops::scale(&mut mean, -1.0 / x.rows() as f64);
+    ops::add_row(&mut x, &mean);
     x
 }
 
 #[test]
 fn oil_m2_reaches_the_pca_optimum() {
-    let Some(path) = oil_dir() else {
-        eprintln!(
-            "SKIPPED: oil data not found under datasets/oil or ../shared/datasets/oil (run `cargo xtask fetch-oil`)"
-        );
-        return;
-    };
+    let Some(path) = oil_dir() else { return };
     let x = load_centred(&path);
     assert_eq!(x.shape(), (1000, 12));
     let pca = Pca::fit(&x, Par::Seq).unwrap();
@@ -69,12 +77,7 @@ fn oil_m2_reaches_the_pca_optimum() {
 /// then the full-batch polish at lr = 1/(4λ₁).
 #[test]
 fn oil_m2_adam_then_polish_reaches_the_pca_optimum() {
-    let Some(path) = oil_dir() else {
-        eprintln!(
-            "SKIPPED: oil data not found under datasets/oil or ../shared/datasets/oil (run `cargo xtask fetch-oil`)"
-        );
-        return;
-    };
+    let Some(path) = oil_dir() else { return };
     let data = InMemory::unlabelled(load_centred(&path));
     let pca = Pca::fit(&data.x, Par::Seq).unwrap();
     let mut rng = rng_from_seed(1);
