@@ -5,10 +5,14 @@
 
 use clap::{Parser, Subcommand};
 
+mod args;
 mod bench_compare;
 mod check_gradient;
 mod ci;
+mod fcnet_run;
 mod fetch;
+mod report;
+mod run_dir;
 mod train_autoencoder;
 mod train_fcnet;
 mod train_gplvm;

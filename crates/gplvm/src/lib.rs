@@ -12,8 +12,9 @@
 //! - [`ppca`]: PCA initialisation and the closed-form linear optimum (dual PPCA), an oracle;
 //! - [`lbfgs`]: L-BFGS with a strong-Wolfe line search, evaluation budget and convergence tests;
 //! - [`fastexp`]: a vectorisable `eˣ` for the RBF kernel's forward pass;
-//! - [`knn`]: leave-one-out 1-nearest-neighbour errors, the oil-flow benchmark's metric;
-//! - `oil` (feature `std`): the oil-flow data loader.
+//! - [`knn`]: leave-one-out 1-nearest-neighbour errors, the oil-flow benchmark's metric.
+//!
+//! The oil-flow data are loaded by `handgrad_data::oil`.
 //!
 //! Math is `f64`. `#![no_std]` + `alloc`; the `std` feature (default) turns on faer's fast kernels.
 //!
@@ -49,8 +50,6 @@ pub mod knn;
 pub mod lbfgs;
 pub mod linear;
 pub mod model;
-#[cfg(feature = "std")]
-pub mod oil;
 pub mod ppca;
 pub mod rbf;
 

@@ -7,9 +7,9 @@
 //! Shapes: `x, out, dout, dx: (n, d)`.
 
 use handgrad_tensor::ops::{map, zip_map};
-use handgrad_tensor::{Matrix, Scalar};
+use handgrad_tensor::{Matrix, Par, Scalar};
 
-use crate::layer::Layer;
+use crate::layer::{Layer, no_params};
 
 /// `out = max(0, x)`; `out` is resized to `x`'s shape.
 pub fn relu_forward<T: Scalar>(x: &Matrix<T>, out: &mut Matrix<T>) {
@@ -45,6 +45,8 @@ pub fn relu_backward_inplace<T: Scalar>(d: &mut Matrix<T>, x: &Matrix<T>) {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Relu;
 
+no_params!(Relu);
+
 /// What [`Relu`]'s forward saves: a copy of its output (the mask `out > 0`).
 #[derive(Clone, Debug)]
 pub struct ReluCache<T: Scalar> {
@@ -60,18 +62,21 @@ impl<T: Scalar> Default for ReluCache<T> {
 
 impl<T: Scalar> Layer<T> for Relu {
     type Cache = ReluCache<T>;
-    type Grads = ();
-
-    fn zero_grads(&self) {}
-
-    fn forward_into(&self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut ReluCache<T>) {
+    fn forward_into(&self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut ReluCache<T>, _par: Par) {
         relu_forward(x, out);
         cache.out.resize(out.rows(), out.cols());
         cache.out.copy_from(out);
     }
 
     #[track_caller]
-    fn backward_into(&self, dout: &Matrix<T>, cache: &mut ReluCache<T>, _grads: &mut (), dx: Option<&mut Matrix<T>>) {
+    fn backward_into(
+        &self,
+        dout: &Matrix<T>,
+        cache: &mut ReluCache<T>,
+        _grads: &mut Relu,
+        dx: Option<&mut Matrix<T>>,
+        _par: Par,
+    ) {
         if let Some(dx) = dx {
             relu_backward(dout, &cache.out, dx);
         }

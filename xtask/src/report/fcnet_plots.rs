@@ -4,14 +4,16 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use handgrad_fcnet::TrainHistory;
+
+use super::plot_err;
+use handgrad_nn::solver::{Check, History};
 use plotters::prelude::*;
 
 /// Iterations averaged by the loss plot's smoothed curve.
 const SMOOTH: usize = 50;
 
 /// Writes the loss history to `path` (SVG).
-pub fn loss_svg(path: &Path, history: &TrainHistory, title: &str) -> Result<()> {
+pub fn loss_svg(path: &Path, history: &History, title: &str) -> Result<()> {
     let loss = &history.loss;
     if loss.is_empty() {
         return Ok(());
@@ -45,15 +47,16 @@ pub fn loss_svg(path: &Path, history: &TrainHistory, title: &str) -> Result<()> 
 
 /// Writes train and validation accuracy per epoch boundary to `path` (SVG); `train_label` says
 /// what the training accuracy was measured on.
-pub fn accuracy_svg(path: &Path, history: &TrainHistory, title: &str, train_label: &str) -> Result<()> {
-    let recs = &history.epochs;
+pub fn accuracy_svg(path: &Path, history: &History, title: &str, train_label: &str) -> Result<()> {
+    let recs = &history.checks;
     if recs.is_empty() {
         return Ok(());
     }
     let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
     let last_epoch = recs.last().map_or(1, |r| r.epoch).max(1);
-    let top = recs.iter().fold(0.0f64, |m, r| m.max(r.train_acc).max(r.val_acc));
+    let acc = |a: Option<f64>| a.unwrap_or(f64::NAN);
+    let top = recs.iter().fold(0.0f64, |m, r| m.max(acc(r.train_acc)).max(acc(r.val_acc)));
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(15)
@@ -63,10 +66,10 @@ pub fn accuracy_svg(path: &Path, history: &TrainHistory, title: &str, train_labe
         .map_err(plot_err)?;
     chart.configure_mesh().x_desc("epoch").y_desc("accuracy").draw().map_err(plot_err)?;
     for (name, color, pick) in [
-        (train_label, BLUE, (|r: &handgrad_fcnet::EpochRecord| r.train_acc) as fn(&_) -> f64),
+        (train_label, BLUE, (|r: &Check| r.train_acc) as fn(&Check) -> Option<f64>),
         ("validation", RED, |r| r.val_acc),
     ] {
-        let pts: Vec<(usize, f64)> = recs.iter().map(|r| (r.epoch, pick(r))).collect();
+        let pts: Vec<(usize, f64)> = recs.iter().filter_map(|r| pick(r).map(|a| (r.epoch, a))).collect();
         chart
             .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
             .map_err(plot_err)?
@@ -96,10 +99,6 @@ fn moving_average(v: &[f64], w: usize) -> Vec<(usize, f64)> {
         out.push((i, sum / (i + 1).min(w) as f64));
     }
     out
-}
-
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow::anyhow!("plotting failed: {e:?}")
 }
 
 #[cfg(test)]

@@ -1,27 +1,13 @@
-//! What a run writes: metrics CSV, SVG plots of the loss against the PCA optimum, and a PNG of
-//! CIFAR images above their reconstructions.
+//! What an autoencoder run writes: metrics CSV and SVG plots of the loss against the PCA optimum.
 
 use std::fmt::Write as _;
-use std::io::BufWriter;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use plotters::prelude::*;
+use handgrad_autoencoder::fit::Point;
 
-/// One evaluation of the full-data loss.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
-pub struct Point {
-    /// Optimiser steps so far.
-    pub iter: usize,
-    /// Seconds spent in training steps so far (evaluations excluded).
-    pub train_seconds: f64,
-    /// The loss of the last mini-batch.
-    pub batch_loss: f64,
-    /// The loss on all the data.
-    pub full_loss: f64,
-    /// The learning rate of the last step.
-    pub lr: f64,
-}
+use super::plot_err;
+use plotters::prelude::*;
 
 /// Writes `metrics.csv`: one line per evaluation.
 pub fn write_csv(path: &Path, points: &[Point], optimum: f64) -> Result<()> {
@@ -104,61 +90,9 @@ pub fn gap_svg(path: &Path, points: &[Point], optimum: f64, target: f64, title: 
     root.present().map_err(plot_err).with_context(|| format!("writing {}", path.display()))
 }
 
-/// A PNG of `originals` (top row) above `reconstructions` (bottom row): 32×32 RGB images as
-/// interleaved bytes (3,072 each), each magnified `zoom` times, with a 2-pixel white gutter.
-pub fn image_grid_png(path: &Path, originals: &[Vec<u8>], reconstructions: &[Vec<u8>], zoom: usize) -> Result<()> {
-    const SIDE: usize = 32;
-    const GAP: usize = 2;
-    let cols = originals.len();
-    let cell = SIDE * zoom + GAP;
-    let (width, height) = (cols * cell + GAP, 2 * cell + GAP);
-    let mut pixels = vec![255u8; width * height * 3];
-    for (row, images) in [originals, reconstructions].into_iter().enumerate() {
-        for (col, img) in images.iter().enumerate() {
-            for y in 0..SIDE * zoom {
-                for x in 0..SIDE * zoom {
-                    let src = ((y / zoom) * SIDE + x / zoom) * 3;
-                    let dst = ((GAP + row * cell + y) * width + GAP + col * cell + x) * 3;
-                    pixels[dst..dst + 3].copy_from_slice(&img[src..src + 3]);
-                }
-            }
-        }
-    }
-    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut enc = png::Encoder::new(BufWriter::new(file), width as u32, height as u32);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    let mut writer = enc.write_header().context("writing the PNG header")?;
-    writer.write_image_data(&pixels).context("writing the PNG pixels")?;
-    writer.finish().context("finishing the PNG")
-}
-
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow::anyhow!("plotting failed: {e:?}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Two 32×32 images at zoom 2 give a (2·(64 + 2) + 2) × (2·(64 + 2) + 2) = 134 × 134 picture
-    /// whose pixel (2, 2) is the first original's first pixel and whose bottom row shows the
-    /// reconstructions.
-    #[test]
-    fn grid_has_the_expected_size_and_pixels() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("grid.png");
-        let red = vec![[200u8, 10, 10]; 1024].concat();
-        let blue = vec![[10u8, 10, 200]; 1024].concat();
-        image_grid_png(&path, &[red.clone(), red], &[blue.clone(), blue], 2).unwrap();
-        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
-        let mut reader = decoder.read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut buf).unwrap();
-        assert_eq!((info.width, info.height), (134, 134));
-        let px = |x: usize, y: usize| &buf[(y * 134 + x) * 3..(y * 134 + x) * 3 + 3];
-        assert_eq!((px(0, 0), px(2, 2), px(2, 2 + 66)), (&[255, 255, 255][..], &[200, 10, 10][..], &[10, 10, 200][..]));
-    }
 
     #[test]
     fn csv_has_a_header_and_one_line_per_point() {
