@@ -17,7 +17,7 @@
 //! element. The decompositions ([`eigen`], [`svd`]) take and return row-major [`crate::Matrix`]es:
 //! they are not on a hot path and copy their input anyway.
 //!
-//! **Threads.** Every routine runs on an explicit [`Par`] (never faer's global setting): an
+//! **Threads.** Every routine runs on an explicit [`Par`](crate::Par) (never faer's global setting): an
 //! argument, or the [`Workspace`]'s for the routines that need scratch memory.
 //!
 //! **Vector state.** Every faer call is followed by [`crate::cpu::zero_upper`]: faer's kernels leave
