@@ -8,7 +8,7 @@
 //!   two-path derivation is in [`linear`];
 //! - [`TiedNonlinearAe`]: loss `½‖f(Wᵀ f(W x)) − x‖²` for `f` ∈ [`Activation`] (sigmoid, tanh,
 //!   ReLU, identity), backward in exact reverse order of the forward ([`nonlinear`]);
-//! - [`Pca`]: `C = XᵀX/N`, its eigen-decomposition (faer), the optimal loss `½Σ_{j>m} λ_j`, and
+//! - [`Pca`]: `C = XᵀX/N`, its eigen-decomposition (handgrad-tensor's PCA), the optimal loss `½Σ_{j>m} λ_j`, and
 //!   [`Pca::compare`]: principal angles, `‖WWᵀ − I‖`, `eig(WCWᵀ)` against `λ_1..λ_m` ([`pca`]);
 //! - [`train`]: a seeded mini-batch loop with handgrad-nn's optimizers (SGD, Adam, ...) and a step
 //!   learning-rate schedule.
@@ -39,7 +39,6 @@ extern crate alloc;
 extern crate std;
 
 pub mod activation;
-mod decomp;
 pub mod linear;
 pub mod nonlinear;
 pub mod pca;
@@ -53,9 +52,10 @@ pub use pca::{Pca, PcaComparison};
 /// Numerical failures of the PCA oracle.
 #[derive(Debug, thiserror::Error)]
 pub enum PcaError {
-    /// An iterative factorisation did not converge.
+    /// An iterative factorisation did not converge, or was given NaN/∞.
     #[error(
-        "{what} of a ({rows}, {cols}) matrix did not converge; check the data and weights for NaN or infinite values"
+        "{what} of a ({rows}, {cols}) matrix failed (no convergence, or NaN/inf entries); check the data and weights \
+         for NaN or infinite values"
     )]
     NoConvergence {
         /// Which factorisation.
@@ -65,4 +65,10 @@ pub enum PcaError {
         /// Columns of the factorised matrix.
         cols: usize,
     },
+}
+
+impl From<handgrad_tensor::linalg::NoConvergence> for PcaError {
+    fn from(e: handgrad_tensor::linalg::NoConvergence) -> Self {
+        Self::NoConvergence { what: e.what, rows: e.rows, cols: e.cols }
+    }
 }

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess};
-use handgrad_tensor::{Accum, Matrix, ops};
+use handgrad_tensor::stats::center_columns;
+use handgrad_tensor::{Matrix, ops};
 
 /// CIFAR pixels are divided by this after the mean is subtracted: values in about [−1, 1].
 pub const CIFAR_SCALE: f32 = 255.0;
@@ -31,12 +32,8 @@ pub fn load_cifar(dir: &Path, n: usize) -> Result<(Matrix<f32>, Preprocess<f32>)
 
 /// The oil-flow measurements `(1000, 12)`, each column centred.
 pub fn load_oil(dir: &Path) -> Result<Matrix<f64>> {
-    let data = handgrad_gplvm::oil::load(dir)?;
-    let mut x = data.y;
-    let mut mean = Matrix::zeros(1, x.cols());
-    ops::col_sums(&mut mean, &x, Accum::Replace);
-    ops::scale(&mut mean, -1.0 / x.rows() as f64);
-    ops::add_row(&mut x, &mean);
+    let mut x = handgrad_gplvm::oil::load(dir)?.y;
+    center_columns(&mut x);
     Ok(x)
 }
 
