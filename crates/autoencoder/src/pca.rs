@@ -107,11 +107,6 @@ impl Pca {
         Ok(Self { pca: handgrad_tensor::pca::Pca::from_second_moment(c, par)?, par })
     }
 
-    /// The underlying PCA (eigenvectors, scores).
-    pub fn decomposition(&self) -> &handgrad_tensor::pca::Pca {
-        &self.pca
-    }
-
     /// Data dimension `n`.
     pub fn dim(&self) -> usize {
         self.pca.dim()
