@@ -174,7 +174,7 @@ pub fn run(args: Args) -> Result<()> {
         DataSet::Oil => {
             let dir = crate::fetch::oil_dir(args.run.data.as_deref())?;
             let mut x = handgrad_data::oil::load(&dir)?.y;
-            handgrad_gplvm::ppca::center_columns(&mut x);
+            handgrad_tensor::stats::center_columns(&mut x);
             println!("oil flow: {} × {} from {} (columns centred)", x.rows(), x.cols(), dir.display());
             run_on::<f64>(x, &args, &out, par, None)
         }
