@@ -7,6 +7,7 @@
 //! - [`rank_update`]: the symmetric rank-k update `C += α·A·Aᵀ` of a lower triangle;
 //! - [`eigen`]: the symmetric eigendecomposition (eigenvalues descending, deterministic signs);
 //! - [`svd`]: singular values and the thin-SVD basis of a column span;
+//! - [`lu`]: `det`, `ln det` and the inverse of a general square matrix (partial pivoting);
 //! - [`Workspace`]: faer's scratch memory and the thread choice, reused across calls.
 //!
 //! **Storage.** The Cholesky routines work on faer's native layout, so that the GP-LVM hands its
@@ -43,6 +44,7 @@ pub mod cholesky;
 pub mod eigen;
 mod error;
 pub mod inverse;
+pub mod lu;
 pub mod rank_update;
 pub mod solve;
 pub mod svd;
@@ -52,6 +54,7 @@ pub use cholesky::{cholesky_in_place, log_det_from_factor};
 pub use eigen::{SymEigen, sym_eigen};
 pub use error::{NoConvergence, NotPositiveDefinite};
 pub use inverse::inverse_from_factor;
+pub use lu::{det, inv, logdet};
 pub use rank_update::rank_k_update_lower;
 pub use solve::{solve_in_place, solve_lower_in_place, solve_lower_transpose_in_place};
 pub use svd::{ColumnBasis, column_basis, singular_values};
