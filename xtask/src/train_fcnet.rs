@@ -183,7 +183,7 @@ fn eval_typed<T: Scalar>(path: &Path, dir: &Path, threads: usize) -> Result<()> 
     let split = SplitConfig { train: num("train_rows")?, val: num("val_rows")?, ..SplitConfig::default() };
     let data = open_split(dir, split)?;
     let pre = data.preprocess::<T>(layout);
-    let val_acc = model.accuracy(&data.samples(&pre).1, par_for_threads(threads));
+    let val_acc = model.measure_accuracy(&data.samples(&pre).1, par_for_threads(threads));
     let reported: f64 = ckpt.meta("val_acc")?.parse().context("metadata val_acc")?;
     println!("checkpoint {} ({}, {})", path.display(), ckpt.meta("model")?, ckpt.meta("dtype")?);
     println!("validation accuracy: {val_acc:.4} (the run reported {reported:.4})");
