@@ -5,6 +5,9 @@
 //! triangle holds NaN: a routine that read it would fail the comparison, and one that wrote it
 //! would fail the untouched check. Comparisons fail on NaN.
 
+mod common;
+
+use common::assert_close;
 use handgrad_tensor::linalg::{
     NotPositiveDefinite, Workspace, cholesky_in_place, column_basis, inverse_from_factor, log_det_from_factor,
     rank_k_update_lower, singular_values, solve_in_place, solve_lower_in_place, solve_lower_transpose_in_place,
@@ -16,17 +19,6 @@ use handgrad_tensor::{Matrix, Par, init, tol};
 const SIZES: &[usize] = &[1, 2, 5, 17, 70];
 
 // ---------- helpers ----------
-
-/// Panics unless `|got − want| ≤ tol·(|want| + max|want|)` elementwise; NaN or ∞ fail.
-#[track_caller]
-fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    let scale = want.iter().fold(0.0f64, |m, w| m.max(w.abs()));
-    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        let err = (g - w).abs() / (w.abs() + scale);
-        assert!(err <= tol, "{what}: element {i}: got {g:e}, want {w:e} (relative error {err:e} > {tol:e})");
-    }
-}
 
 /// A random symmetric positive-definite `(n, n)`: `B·Bᵀ/n + ½·I` (eigenvalues in about [½, 4½]).
 fn spd(n: usize, seed: u64) -> Matrix<f64> {

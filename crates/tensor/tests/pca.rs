@@ -2,20 +2,12 @@
 //! matrix over several row chunks, in f64 from f32 data, without centring; eigenpairs, components
 //! and scores; column centring and unit-variance scaling. Comparisons fail on NaN.
 
+mod common;
+
+use common::assert_close;
 use handgrad_tensor::pca::{CHUNK_ROWS, Pca};
 use handgrad_tensor::stats::{center_columns, scale_columns};
 use handgrad_tensor::{Matrix, Par, init, tol};
-
-/// Panics unless `|got − want| ≤ tol·(|want| + max|want|)` elementwise; NaN or ∞ fail.
-#[track_caller]
-fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    let scale = want.iter().fold(0.0f64, |m, w| m.max(w.abs()));
-    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        let err = (g - w).abs() / (w.abs() + scale);
-        assert!(err <= tol, "{what}: element {i}: got {g:e}, want {w:e} (relative error {err:e} > {tol:e})");
-    }
-}
 
 /// `(rows, 5)` correlated data with column scales 3, 2, 1, 0.5, 0.25 and a mean offset of 1.
 fn data(rows: usize, seed: u64) -> Matrix<f64> {
