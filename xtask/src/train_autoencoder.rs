@@ -74,7 +74,7 @@ pub struct Args {
     /// Full-batch gradient-descent iterations at lr = 1/(4λ₁) after training, linear model only [0 / 500].
     #[arg(long)]
     pub polish: Option<usize>,
-    /// Evaluate the full-data loss every this many iterations [50].
+    /// Evaluate the full-data loss every this many iterations (default 50).
     #[arg(long, value_parser = crate::args::positive)]
     pub eval_every: Option<usize>,
     /// Report the time to reach (L − L*)/L* ≤ this.
