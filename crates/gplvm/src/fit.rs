@@ -1,8 +1,23 @@
 //! Fitting a GP-LVM: maximise `L(θ)` jointly over latent points and log-hyperparameters by running
-//! [`crate::lbfgs`] on `f(θ) = −L(θ)`, `∇f = −∂L/∂θ`.
+//! [`crate::lbfgs`] on `f(θ) = −L(θ)`, `∇f = −∂L/∂θ`. The full model ([`Gplvm`]) and the sparse
+//! one ([`crate::SparseGplvm`], whose `L` is the collapsed bound F) share this loop through
+//! [`LatentModel`].
 
+use crate::gp::GpEval;
 use crate::lbfgs::{self, IterInfo, LbfgsConfig, LbfgsReport, LbfgsState};
 use crate::{Gplvm, GplvmError, Kernel};
+
+/// An objective `L(θ)` with its gradient, maximised by [`fit`].
+pub trait LatentModel {
+    /// `L(θ)` and `∂L/∂θ` (written into `grad`, same length as θ).
+    fn evaluate(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<GpEval, GplvmError>;
+}
+
+impl<K: Kernel> LatentModel for Gplvm<K> {
+    fn evaluate(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<GpEval, GplvmError> {
+        Gplvm::evaluate(self, theta, grad)
+    }
+}
 
 /// Outcome of [`fit`]; the optimum is left in the caller's θ.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -17,14 +32,14 @@ pub struct FitReport {
     pub max_jitter: f64,
 }
 
-/// Maximises the model's likelihood from `theta` (see [`Gplvm::pack`]); `on_iter` sees each
-/// L-BFGS iteration (its `f` is −L).
+/// Maximises the model's likelihood (or bound) from `theta` (see [`Gplvm::pack`],
+/// [`crate::SparseGplvm::pack`]); `on_iter` sees each L-BFGS iteration (its `f` is −L).
 ///
 /// # Panics
-/// If `theta.len() != model.n_params()`.
+/// If `theta` does not have the model's length.
 #[track_caller]
-pub fn fit<K: Kernel>(
-    model: &mut Gplvm<K>,
+pub fn fit<M: LatentModel>(
+    model: &mut M,
     theta: &mut [f64],
     cfg: &LbfgsConfig,
     on_iter: impl FnMut(&IterInfo),

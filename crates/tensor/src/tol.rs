@@ -25,6 +25,11 @@ pub const GRAD_KINKED: f64 = 1e-6;
 /// factor and solves, which lose a few more digits).
 pub const GRAD_GP: f64 = 1e-6;
 
+/// Relative agreement of the sparse GP-LVM's collapsed bound with the full log-likelihood when the
+/// inducing inputs are the latent points themselves (M = N, Z = X, no jitter: Q = K exactly, so
+/// only rounding in the two Cholesky routes separates them).
+pub const SPARSE_EQUALS_FULL: f64 = 1e-8;
+
 /// Largest relative error a gradient check may show and still be called a "deliberately wrong"
 /// gradient in the checker's own tests: wrong gradients score far above this.
 pub const GRAD_WRONG: f64 = 1e-2;
