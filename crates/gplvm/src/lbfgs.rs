@@ -14,6 +14,8 @@
 //! An objective that returns `Err` at a trial point of the line search is treated as `f = +∞` there
 //! (the step is shortened); an `Err` at the starting point is returned to the caller.
 
+use alloc::format;
+use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -98,6 +100,37 @@ pub struct LbfgsReport {
     pub evals: usize,
     /// Why it stopped.
     pub reason: StopReason,
+}
+
+impl LbfgsReport {
+    /// How the run ended, in words, e.g. "converged: max|g| = 8.1e-7 ≤ gradient tolerance 1e-6" or
+    /// "stopped at the evaluation budget (1000 evaluations) with max|g| = 3.2e1 (gradient tolerance
+    /// 1e-6 not reached)". `grad_tol` is the tolerance the run used.
+    pub fn stop_message(&self, grad_tol: f64) -> String {
+        let g = self.grad_norm_inf;
+        match self.reason {
+            StopReason::GradientTolerance => format!("converged: max|g| = {g:.3e} ≤ gradient tolerance {grad_tol:.1e}"),
+            StopReason::FunctionTolerance => format!(
+                "stopped: the objective stopped decreasing (relative change below tolerance) with max|g| = {g:.3e} \
+                 (gradient tolerance {grad_tol:.1e} not reached)"
+            ),
+            StopReason::EvaluationBudget => format!(
+                "stopped at the evaluation budget ({} evaluations) with max|g| = {g:.3e} (gradient tolerance \
+                 {grad_tol:.1e} not reached): raise the budget to go on",
+                self.evals
+            ),
+            StopReason::IterationLimit => format!(
+                "stopped at the iteration limit ({} iterations) with max|g| = {g:.3e} (gradient tolerance {grad_tol:.1e} \
+                 not reached)",
+                self.iters
+            ),
+            StopReason::LineSearchFailed => format!(
+                "stopped: the line search found no acceptable step, with max|g| = {g:.3e} (gradient tolerance \
+                 {grad_tol:.1e} not reached); the gradient may be inaccurate at this precision"
+            ),
+            StopReason::NonFiniteStart => "stopped: the objective is not finite at the starting point".to_string(),
+        }
+    }
 }
 
 /// L-BFGS memory and work buffers for an `n`-dimensional problem (kept apart from the config).

@@ -75,6 +75,6 @@ pub use model::Gplvm;
 #[cfg(feature = "std")]
 pub use model_file::{ModelFileError, SavedModel};
 pub use ppca::{DualPpca, dual_ppca, pca, pca_init};
-pub use rbf::RbfKernel;
+pub use rbf::{NamedHyper, RbfKernel};
 pub use rbf_cross::RbfCrossCache;
 pub use sparse::SparseGplvm;

@@ -58,6 +58,39 @@ pub struct RbfCache {
     xt: Vec<f64>,
 }
 
+/// One hyperparameter in GPy's parameterisation beside Lawrence's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NamedHyper {
+    /// GPy's name (`rbf.variance`, `rbf.lengthscale`, `bias.variance`, `Gaussian_noise.variance`).
+    pub gpy_name: &'static str,
+    /// Its value in GPy's parameterisation.
+    pub gpy_value: f64,
+    /// Lawrence's name (`alpha`, `gamma`, `bias`, `beta`).
+    pub lawrence_name: &'static str,
+    /// Its value in Lawrence's parameterisation.
+    pub lawrence_value: f64,
+}
+
+impl RbfKernel {
+    /// The hyperparameters as GPy names them: `rbf.variance = α`, `rbf.lengthscale = γ^(−1/2)`
+    /// (GPy's `k = σ²·exp(−r²/(2ℓ²))`), `bias.variance = b`, `Gaussian_noise.variance = β⁻¹`,
+    /// each beside Lawrence's value.
+    pub fn gpy_table(&self) -> [NamedHyper; 4] {
+        let row = |gpy_name, gpy_value, lawrence_name, lawrence_value| NamedHyper {
+            gpy_name,
+            gpy_value,
+            lawrence_name,
+            lawrence_value,
+        };
+        [
+            row("rbf.variance", self.alpha, "alpha", self.alpha),
+            row("rbf.lengthscale", 1.0 / Scalar::sqrt(self.gamma), "gamma", self.gamma),
+            row("bias.variance", self.bias, "bias", self.bias),
+            row("Gaussian_noise.variance", 1.0 / self.beta, "beta", self.beta),
+        ]
+    }
+}
+
 impl Kernel for RbfKernel {
     type Cache = RbfCache;
     const NAME: &'static str = "rbf";
