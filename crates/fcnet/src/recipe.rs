@@ -144,8 +144,8 @@ impl Recipe {
     }
 
     /// Checks that the net can be built and trained as described, before anything is allocated:
-    /// every value in its range (the bound is in the message) and the sizes within
-    /// [`crate::limits`].
+    /// every value in its range (the message names it by its flag, `--lr`, …, and gives the bound)
+    /// and the sizes within [`crate::limits`].
     ///
     /// # Errors
     /// [`RecipeError`] saying what to change.
@@ -154,31 +154,34 @@ impl Recipe {
         let finite_positive = |name: &str, v: f64| -> Result<(), RecipeError> {
             if v.is_finite() && v > 0.0 { Ok(()) } else { err(format!("{name} {v}: must be a finite number > 0")) }
         };
-        finite_positive("lr", self.lr)?;
-        finite_positive("weight_scale", self.weight_scale)?;
+        finite_positive("--lr", self.lr)?;
+        finite_positive("--weight-scale", self.weight_scale)?;
         if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
-            return err(format!("lr_decay {}: must be in (0, 1] (1 = no decay)", self.lr_decay));
+            return err(format!("--lr-decay {}: must be in (0, 1] (1 = no decay)", self.lr_decay));
         }
         if !(self.reg.is_finite() && self.reg >= 0.0) {
-            return err(format!("reg {}: must be a finite number ≥ 0", self.reg));
+            return err(format!("--reg {}: must be a finite number ≥ 0", self.reg));
         }
         if !(0.0..1.0).contains(&self.dropout) {
-            return err(format!("dropout {}: the dropout probability must be in [0, 1)", self.dropout));
+            return err(format!("--dropout {}: the dropout probability must be in [0, 1)", self.dropout));
         }
         if self.train_rows == 0 || self.val_rows == 0 {
-            return err(format!("train_rows {} and val_rows {} must both be ≥ 1", self.train_rows, self.val_rows));
+            return err(format!(
+                "the splits of {} training and {} validation rows must both be ≥ 1",
+                self.train_rows, self.val_rows
+            ));
         }
         if !(1..=self.train_rows).contains(&self.batch_size) {
             return err(format!(
-                "batch_size {}: must be in 1..={} (the training rows)",
+                "--batch-size {}: must be in 1..={} (the training rows)",
                 self.batch_size, self.train_rows
             ));
         }
         if !(1..=MAX_ITERS).contains(&self.iters) {
-            return err(format!("iters {}: the run length must be 1..={MAX_ITERS} iterations", self.iters));
+            return err(format!("--iters {}: the run length must be 1..={MAX_ITERS} iterations", self.iters));
         }
         if self.threads == 0 {
-            return err("threads 0: the thread count must be at least 1".into());
+            return err("--threads 0: the thread count must be at least 1".into());
         }
         if self.hidden.is_empty() {
             return err("the hidden layer sizes must be given, e.g. --hidden 100,100".into());
@@ -266,19 +269,20 @@ mod tests {
             assert_eq!(Recipe::defaults(model).validate(), Ok(()));
         }
         let base = Recipe::defaults(ModelKind::Fc);
-        let cases: [(fn(&mut Recipe), &str); 14] = [
-            (|r| r.lr = -1.0, "lr -1: must be a finite number > 0"),
-            (|r| r.lr = 0.0, "lr 0: must be a finite number > 0"),
-            (|r| r.lr = f64::NAN, "lr NaN"),
-            (|r| r.lr = f64::INFINITY, "lr inf"),
-            (|r| r.lr_decay = 0.0, "lr_decay 0: must be in (0, 1]"),
-            (|r| r.lr_decay = 1.5, "lr_decay 1.5"),
-            (|r| r.reg = -0.1, "reg -0.1: must be a finite number ≥ 0"),
-            (|r| r.weight_scale = 0.0, "weight_scale 0"),
-            (|r| r.batch_size = 0, "batch_size 0: must be in 1..=49000"),
-            (|r| r.batch_size = 49_001, "batch_size 49001: must be in 1..=49000"),
-            (|r| r.iters = 0, "iters 0: the run length must be 1..=10000000"),
-            (|r| r.dropout = 1.0, "dropout 1: the dropout probability must be in [0, 1)"),
+        type Edit = fn(&mut Recipe);
+        let cases: [(Edit, &str); 14] = [
+            (|r| r.lr = -1.0, "--lr -1: must be a finite number > 0"),
+            (|r| r.lr = 0.0, "--lr 0: must be a finite number > 0"),
+            (|r| r.lr = f64::NAN, "--lr NaN"),
+            (|r| r.lr = f64::INFINITY, "--lr inf"),
+            (|r| r.lr_decay = 0.0, "--lr-decay 0: must be in (0, 1]"),
+            (|r| r.lr_decay = 1.5, "--lr-decay 1.5"),
+            (|r| r.reg = -0.1, "--reg -0.1: must be a finite number ≥ 0"),
+            (|r| r.weight_scale = 0.0, "--weight-scale 0"),
+            (|r| r.batch_size = 0, "--batch-size 0: must be in 1..=49000"),
+            (|r| r.batch_size = 49_001, "--batch-size 49001: must be in 1..=49000"),
+            (|r| r.iters = 0, "--iters 0: the run length must be 1..=10000000"),
+            (|r| r.dropout = 1.0, "--dropout 1: the dropout probability must be in [0, 1)"),
             (|r| r.hidden = vec![100_000], "a hidden layer of 100000 units: each hidden size must be in 1..=16384"),
             (|r| r.hidden = vec![], "the hidden layer sizes must be given"),
         ];
