@@ -130,7 +130,7 @@ pub fn test_accuracy<T: Scalar>(
 ) -> Result<f64, String> {
     let pre = data.preprocess::<T>(layout);
     match data.samples(&pre).2 {
-        Some(test) => Ok(model.accuracy(&test, par_for_threads(threads))),
+        Some(test) => Ok(model.measure_accuracy(&test, par_for_threads(threads))),
         None => Err(data.test_note().unwrap_or_else(|| "no test split".into())),
     }
 }
@@ -140,12 +140,12 @@ pub fn write_run<T: Scalar>(dir: &Path, outcome: &Outcome<T>, summary: &Summary)
     write_loss_csv(&dir.join("loss.csv"), &outcome.history)?;
     write_metrics_csv(&dir.join("metrics.csv"), &outcome.history)?;
     let title = summary.recipe.short();
-    fcnet_plots::loss_svg(&dir.join("loss.svg"), &outcome.history, &format!("Training loss: {title}"))?;
+    fcnet_plots::plot_loss_svg(&dir.join("loss.svg"), &outcome.history, &format!("Training loss: {title}"))?;
     let train_label = match summary.recipe.model {
         ModelKind::TwoLayer => "train (the current minibatch, as the notebook)",
         ModelKind::Fc => "train (1,000 sampled training images)",
     };
-    fcnet_plots::accuracy_svg(&dir.join("accuracy.svg"), &outcome.history, "Accuracy at each check", train_label)?;
+    fcnet_plots::plot_accuracy_svg(&dir.join("accuracy.svg"), &outcome.history, "Accuracy at each check", train_label)?;
     images::write_weights_png(&dir.join("weights.png"), outcome.model.first_weights(), summary.recipe.layout)?;
     outcome.model.save(&dir.join(CHECKPOINT), &checkpoint_metadata(summary))?;
     let json = serde_json::to_value(summary).expect("the summary serialises");

@@ -77,7 +77,7 @@ pub struct Args {
     /// linear model only [0 / 500].
     #[arg(long, value_parser = crate::args::iterations_or_zero)]
     pub polish: Option<usize>,
-    /// Evaluate the full-data loss every this many iterations [50].
+    /// Evaluate the full-data loss every this many iterations (default 50).
     #[arg(long, value_parser = crate::args::positive)]
     pub eval_every: Option<usize>,
     /// Report the time to reach (L − L*)/L* ≤ this (a finite number > 0).
@@ -191,7 +191,7 @@ pub fn run(args: Args) -> Result<()> {
             let loaded =
                 handgrad_data::oil::load(&dir).map_err(|e| crate::fetch::reader_failed(Dataset::Oil, &dir, e.into()));
             let mut x = loaded?.y;
-            handgrad_gplvm::ppca::center_columns(&mut x);
+            handgrad_tensor::stats::center_columns(&mut x);
             println!("oil flow: {} × {} from {} (columns centred)", x.rows(), x.cols(), dir.display());
             run_on::<f64>(x, &args, par, None)
         }

@@ -2,7 +2,7 @@
 //! run folder (metrics CSV, SVG plots, first-layer weight picture, checkpoint, summary).
 //!
 //! Thin: flags → a [`Recipe`] (starting from the model's defaults table, [`Recipe::defaults`]) →
-//! [`handgrad_fcnet::train`] → the run folder ([`crate::fcnet_run`]). Installs CIFAR-10 first when it
+//! [`handgrad_fcnet::train()`] → the run folder ([`crate::fcnet_run`]). Installs CIFAR-10 first when it
 //! is missing. The homework's split: the first 49,000 training images train, the next 1,000
 //! validate; the test batch is used when present (the development copy has none, and the summary
 //! says so).
@@ -30,7 +30,7 @@ use crate::run_dir;
 pub struct Args {
     /// Which net: `two-layer` (affine–ReLU–affine–softmax, the two-layer notebook's plain SGD with
     /// minibatches drawn with replacement) or `fc` (any number of hidden layers, optional dropout
-    /// and batchnorm, trained by the Solver with any update rule) [default: two-layer].
+    /// and batchnorm, trained by the Solver with any update rule) (default: two-layer).
     #[arg(long, value_parser = model_kinds())]
     pub model: Option<String>,
     /// Hidden layer sizes of the net, comma-separated (two-layer: exactly one) [two-layer: 300;
@@ -51,7 +51,7 @@ pub struct Args {
     #[arg(long, conflicts_with = "iters", value_parser = crate::args::positive_real)]
     pub epochs: Option<f64>,
     /// fc only: probability in [0, 1) of dropping each hidden unit during training (inverted
-    /// dropout) [default: 0, off].
+    /// dropout) (default: 0, off).
     #[arg(long, value_parser = crate::args::dropout_probability)]
     pub dropout: Option<f64>,
     /// fc only: batch normalisation after every hidden affine layer.
@@ -61,7 +61,7 @@ pub struct Args {
     /// [two-layer: hwc; fc: chw].
     #[arg(long, value_parser = layouts())]
     pub layout: Option<String>,
-    /// Scalar type of parameters and data [default: f32].
+    /// Scalar type of parameters and data (default: f32).
     #[arg(long, value_enum)]
     pub dtype: Option<DtypeArg>,
     /// Do not train: load this checkpoint, evaluate it on the validation (and test) split and
@@ -249,7 +249,7 @@ fn eval_typed<T: Scalar>(path: &Path, data: Option<&Path>, threads: usize) -> Re
     let dir = crate::fetch::cifar_dir(data)?;
     let data = open_split(&dir, SplitConfig { train, val, ..SplitConfig::default() })?;
     let pre = data.preprocess::<T>(layout);
-    let val_acc = model.accuracy(&data.samples(&pre).1, par_for_threads(threads));
+    let val_acc = model.measure_accuracy(&data.samples(&pre).1, par_for_threads(threads));
     println!("checkpoint {} ({}, {})", path.display(), ckpt.meta("model")?, ckpt.meta("dtype")?);
     println!("validation accuracy: {val_acc:.4} (the run reported {reported:.4})");
     match fcnet_run::test_accuracy(&mut model, &data, layout, threads) {

@@ -1,7 +1,7 @@
 //! `cargo xtask tune fcnet`: the notebook's hyperparameter search, within a budget.
 //!
 //! Thin: flags → a [`SearchSpace`] around the model's defaults ([`Recipe::defaults`], the same
-//! table `train fcnet` uses) → one [`handgrad_fcnet::train`] per candidate until `--trials` or
+//! table `train fcnet` uses) → one [`handgrad_fcnet::train()`] per candidate until `--trials` or
 //! `--budget-minutes` is used up (a trial that has started is finished). It prints a table sorted
 //! by validation accuracy, writes it to `trials.csv`, keeps the best model (a full run folder:
 //! checkpoint, plots, weight picture, summary), and measures the best model's test accuracy once
@@ -58,7 +58,7 @@ pub struct Args {
     /// fc only: batch normalisation in every trial.
     #[arg(long)]
     pub batchnorm: bool,
-    /// Rows per minibatch, 1..=49,000 [200].
+    /// Rows per minibatch, 1..=49,000 (default 200).
     #[arg(long, value_parser = crate::args::positive)]
     pub batch_size: Option<usize>,
     /// Std of the initial weights, > 0 [two-layer: 1e-4; fc: 1e-2].
