@@ -116,7 +116,7 @@ pub fn whole_in(s: &str, lo: usize, hi: usize) -> Result<usize, String> {
 
 /// A whole number ≥ 1.
 pub fn positive(s: &str) -> Result<usize, String> {
-    whole_in(s, 1, usize::MAX).map_err(|_| format!("'{s}' is not a whole number ≥ 1"))
+    whole_in(s, 1, usize::MAX).map_err(|_| "must be a whole number ≥ 1".to_string())
 }
 
 /// A run length in iterations: `1..=MAX_ITERS` (10,000,000; the loop records every loss).

@@ -259,10 +259,10 @@ fn damaged_files(dir: &Path) -> anyhow::Result<Vec<String>> {
     for e in entries {
         match sha256_file(&dir.join(&e.name)) {
             Ok((size, sha)) if size == e.size && sha == e.sha256 => {}
-            Ok((size, sha)) => bad.push(format!(
-                "{} ({size} bytes, SHA-256 {sha}; the manifest records {} bytes, {})",
-                e.name, e.size, e.sha256
-            )),
+            Ok((size, _)) if size == e.size => {
+                bad.push(format!("{} (its SHA-256 differs from the manifest's)", e.name))
+            }
+            Ok((size, _)) => bad.push(format!("{} ({size} bytes; the manifest records {})", e.name, e.size)),
             Err(err) => bad.push(format!("{} (cannot be read: {err})", e.name)),
         }
     }
@@ -277,7 +277,7 @@ fn verify_install(dataset: Dataset) -> anyhow::Result<PathBuf> {
     let bad = damaged_files(&dir)?;
     if !bad.is_empty() {
         bail!(
-            "the installed {} at {} is damaged: {}; reinstall it with `{} --force`",
+            "the installed {} data at {} is damaged: {}; reinstall it with `{} --force`",
             dataset.name(),
             dir.display(),
             bad.join("; "),
@@ -300,7 +300,7 @@ pub fn reader_failed(dataset: Dataset, dir: &Path, err: anyhow::Error) -> anyhow
     }
     match damaged_files(&installed) {
         Ok(bad) if !bad.is_empty() => err.context(format!(
-            "the installed {} at {} is damaged ({}); reinstall it with `{} --force`",
+            "the installed {} data at {} is damaged ({}); reinstall it with `{} --force`",
             dataset.name(),
             installed.display(),
             bad.join("; "),

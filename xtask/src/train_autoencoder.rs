@@ -191,6 +191,14 @@ pub fn run(args: Args) -> Result<()> {
             let loaded =
                 handgrad_data::oil::load(&dir).map_err(|e| crate::fetch::reader_failed(Dataset::Oil, &dir, e.into()));
             let mut x = loaded?.y;
+            if (1..x.rows()).all(|i| x.row(i) == x.row(0)) {
+                let file = handgrad_data::oil::DATA_FILE;
+                bail!(
+                    "{}: all {} rows of {file} are equal: there is nothing to reconstruct; use other data",
+                    dir.display(),
+                    x.rows()
+                );
+            }
             handgrad_tensor::stats::center_columns(&mut x);
             println!("oil flow: {} × {} from {} (columns centred)", x.rows(), x.cols(), dir.display());
             run_on::<f64>(x, &args, par, None)

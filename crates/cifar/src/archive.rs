@@ -256,6 +256,9 @@ pub fn install_archive_with(
 ) -> Result<InstallReport, ArchiveError> {
     let label = archive.display().to_string();
     let file = File::open(archive).map_err(io_err(archive))?;
+    if file.metadata().map_err(io_err(archive))?.len() == 0 {
+        return Err(ArchiveError::Corrupt { path: label, detail: "the file is empty".into() });
+    }
     let staging = Staging::new(datasets, DIR_NAME).map_err(io_err(datasets))?;
     let (files, skipped, md5) = unpack(BufReader::with_capacity(1 << 20, file), &label, &staging.dir())?;
     match checksum {
