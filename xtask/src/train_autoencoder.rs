@@ -209,7 +209,7 @@ pub fn run(args: Args) -> Result<()> {
 /// Checks the code size `m` against the centred data `x: (N, n)`: `m` below the data's rank (the
 /// eigenvalues of `C` above [`RANK_TOL`]·λ₁), so that the PCA optimum `L*` is positive and the
 /// relative gap `(L − L*)/L*` defined.
-fn check_code_size<T: Scalar>(m: usize, pca: &Pca, x: &Matrix<T>) -> Result<usize> {
+fn check_code_size<T: Scalar>(m: usize, pca: &Pca, x: &Matrix<T>) -> Result<()> {
     let ev = pca.eigenvalues();
     let (n_rows, n) = x.shape();
     let rank = if ev[0] > 0.0 { ev.iter().filter(|&&l| l > RANK_TOL * ev[0]).count() } else { 0 };
@@ -226,7 +226,7 @@ fn check_code_size<T: Scalar>(m: usize, pca: &Pca, x: &Matrix<T>) -> Result<usiz
             pca.optimal_loss(m.min(n))
         );
     }
-    Ok(m)
+    Ok(())
 }
 
 fn dataset_name(d: DataSet) -> &'static str {
@@ -278,9 +278,8 @@ fn run_on<T: Scalar>(x: Matrix<T>, args: &Args, par: Par, images: Option<ToRgb<'
     let t = Instant::now();
     let pca = Pca::fit(&x, par)?;
     let pca_seconds = t.elapsed().as_secs_f64();
-    let m = check_code_size(args.m.unwrap_or(if args.dataset == DataSet::Cifar { 64 } else { 2 }), &pca, &x)?;
     let s = Settings::resolve(args, x.cols(), pca.eigenvalues()[0]);
-    debug_assert_eq!(s.m, m);
+    check_code_size(s.m, &pca, &x)?;
     let optimum = pca.optimal_loss(s.m);
     print_oracle(&pca, s.m, pca_seconds);
     let kind = format!("autoencoder-{}-{}", dataset_name(args.dataset), args.activation.as_deref().unwrap_or("linear"));

@@ -10,6 +10,9 @@
 //! that damages a file gets a private copy of it. Cases that need the real data skip, saying so,
 //! when it is not installed (`cargo xtask ci` installs it first). Training cases are one or a few
 //! iterations, so the suite runs in well under two minutes.
+//!
+//! `BOUNDARY_XTASK=/path/to/xtask cargo test -p xtask --test boundary` runs the cases against
+//! another build (an older one, to see which of them it fails).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -67,7 +70,7 @@ impl World {
 
     /// Runs `xtask ARGS` in this world.
     fn run(&self, args: &[&str]) -> Out {
-        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        let out = Command::new(xtask())
             .args(args)
             .env(locate::DATASETS_ENV, &self.datasets)
             .env("RUST_BACKTRACE", "1")
@@ -116,6 +119,11 @@ struct Out {
     stdout: String,
     stderr: String,
     shown: String,
+}
+
+/// The binary under test: `$BOUNDARY_XTASK`, or this build's.
+fn xtask() -> PathBuf {
+    std::env::var_os("BOUNDARY_XTASK").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_xtask")), PathBuf::from)
 }
 
 /// Links every file of `src` into a new folder `dst` (hard links, else symbolic links).
@@ -680,11 +688,11 @@ fn bench_check_gradient_ci_and_the_error_format() {
     assert_eq!(w.run(&["train", "fcnet", "--help"]).code, 0);
     // -v and HANDGRAD_BACKTRACE=1 add the causes and the backtrace; without them one line.
     let args = ["train", "gplvm", "--data", "/nope", "-v"];
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).env("RUST_BACKTRACE", "1").output().unwrap();
+    let out = Command::new(xtask()).args(args).env("RUST_BACKTRACE", "1").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.starts_with("error: --data /nope") && stderr.to_lowercase().contains("stack backtrace"), "{stderr}");
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let out = Command::new(xtask())
         .args(&args[..4])
         .env("HANDGRAD_BACKTRACE", "1")
         .env_remove("RUST_BACKTRACE")
