@@ -43,6 +43,7 @@ pub mod cpu;
 pub mod gemm;
 pub mod gradcheck;
 pub mod init;
+pub mod kernels;
 pub mod matrix;
 pub mod ops;
 mod scalar;
