@@ -116,11 +116,20 @@ fn main() {
                 println!("{case:?} H={h}: every run was preempted");
                 continue;
             }
+            let base = {
+                let t0 = &mut times[0];
+                t0.sort_by(f64::total_cmp);
+                t0[t0.len() / 2]
+            };
             let cols: String = times
                 .iter_mut()
                 .map(|t| {
                     t.sort_by(f64::total_cmp);
-                    format!("{:>24}", format!("{:.1} / {:.1}", flops / t[0] / 1e9, flops / t[t.len() / 2] / 1e9))
+                    let med = t[t.len() / 2];
+                    format!(
+                        "{:>24}",
+                        format!("{:.1} / {:.1} ({:.2}x)", flops / t[0] / 1e9, flops / med / 1e9, base / med)
+                    )
                 })
                 .collect();
             println!("{:<30}{cols}   ({dropped} preempted runs dropped)", format!("{case:?} H={h}"));

@@ -23,27 +23,32 @@
 //! | path | runs on handgrad's kernels (f32) | everything else |
 //! | --- | --- | --- |
 //! | `avx512` (AVX-512F) | weight gradients `aᵀ·b` (+ fused epilogues), 1–128 columns: `skinny.rs` | faer |
-//! | `avx2` (AVX2 + FMA) | weight gradients `aᵀ·b` (+ fused epilogues), ≥ 48 columns, any width: `kernels/avx2.rs` | faer |
+//! | `avx2` (AVX2 + FMA) | weight gradients `aᵀ·b` (+ fused epilogues) ≥ 48 columns, any width, and the forward `a·b` at 49–50 columns: `kernels/avx2.rs` | faer |
 //! | `portable` | nothing | faer |
 //!
 //! Forcing a path the CPU lacks falls back to the best one it has, with a message on stderr
 //! (see [`crate::kernels`]); tests and benchmarks force a path per thread with
 //! [`crate::kernels::with_path`]. The choice of kernel or faer per shape was measured, side by
 //! side in one run, on the 2-core AMD EPYC (Zen 3, AVX2 + FMA, no AVX-512) of issue 13, one thread
-//! (`cargo run --release -p handgrad-tensor --example gemm_ab -- 100 50,100,300`: paths alternate
-//! call by call, preempted calls dropped; GFLOP/s best / median, FMA peak 99.7–103.7 GFLOP/s;
-//! the host was shared and loaded, so only the columns of one row compare):
+//! (`cargo run --release -p handgrad-tensor --example gemm_ab -- 150 50,100,300 portable,avx2`:
+//! the paths alternate call by call, preempted calls are dropped; GFLOP/s best / median, FMA peak
+//! 98–104 GFLOP/s). The host was shared by other agents' builds (load 4–9 on 2 cores), so only
+//! the columns of one row compare, and repeats of a row varied by up to 1.3×:
 //!
-//! | product (f32) | faer 0.24 | AVX2 kernel |
-//! | --- | ---: | ---: |
-//! | `(3072, 200)ᵀ·(200, 50)` weight gradient | 57.2 / 51.9 | **68.0 / 63.2** |
-//! | `(3072, 200)ᵀ·(200, 100)` | 66.3 / 61.3 | **80.6 / 73.4** |
-//! | `(3072, 200)ᵀ·(200, 300)` | 61.4 / 59.5 | **78.2 / 72.6** |
-//! | `(200, 3072)·(3072, 50)` forward | **74.0 / 70.6** | 66.0 / 61.6 |
-//! | `(200, 3072)·(3072, 100)` | **82.6 / 79.6** | 78.2 / 68.7 |
-//! | `(200, 3072)·(3072, 300)` | **70.2 / 67.6** | 65.6 / 62.8 |
-//! | `(200, 50)·(50, 10)`, `(50, 200)ᵀ·(200, 10)`, `(200, 10)·(50, 10)ᵀ` | **26–28 / 17** | 16–21 / 10–15 |
-//! | `(3072, 200)ᵀ·(200, 16…40)` | 48–56 / 27–42 | 38–51 / 29–44 (a draw) |
+//! | product (f32) | faer 0.24 | AVX2 kernel | kernel / faer (medians) |
+//! | --- | ---: | ---: | ---: |
+//! | `(3072, 200)ᵀ·(200, 50)` weight gradient | 50.3 / 35.4 | **67.9 / 52.0** | 1.47× |
+//! | `(3072, 200)ᵀ·(200, 100)` | 57.2 / 37.9 | **65.3 / 51.8** | 1.37× (0.97–1.37× over 4 runs) |
+//! | `(3072, 200)ᵀ·(200, 300)` | 54.1 / 42.3 | **71.9 / 62.0** | 1.47× |
+//! | `(200, 3072)·(3072, 50)` forward | 70.6 / 66.0 | **81.6 / 75.1** | 1.14× (1.06–1.14×) |
+//! | `(200, 3072)·(3072, 100)` | **74.2 / 65.3** | 66.7 / 51.9 | 0.80× (0.80–0.89×) |
+//! | `(200, 3072)·(3072, 300)` | **64.4 / 61.4** | 60.7 / 54.2 | 0.88× (0.85–1.01×) |
+//! | forward at 18, 34, 66, 82, 98 columns | | | 0.81–1.08× |
+//! | `(200, 50)·(50, 10)`, `(50, 200)ᵀ·(200, 10)`, `(200, 10)·(50, 10)ᵀ` | **26–28 / 17** | 16–21 / 10–15 | 0.6–0.9× |
+//! | `(3072, 200)ᵀ·(200, 16…40)` | 48–56 / 27–42 | 38–51 / 29–44 | a draw |
+//!
+//! The criterion benchmark `cargo bench -p handgrad-benches --bench gemm` times every path and
+//! faer side by side for the record (see the README's speed section).
 //!
 //! With `Par::Rayon(t)` the kernels split the output rows into `t` blocks run by rayon (the
 //! same bits as one thread on the AVX2 path); faer splits its own way. Every faer call is

@@ -12,8 +12,10 @@ use handgrad_tensor::gemm::{matmul, matmul_nt, matmul_tn, matmul_tn_axpy, matmul
 use handgrad_tensor::kernels::{self, KernelPath, Selection};
 use handgrad_tensor::{Accum, Matrix, Par, init, tol};
 
-/// Output widths: 8-lane vector counts 1–4 and 38–42 with and without tails, 50/100/300.
-const WIDTHS: &[usize] = &[1, 2, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 48, 50, 64, 65, 100, 127, 128, 129, 300, 333];
+/// Output widths: one to five 8-lane vectors with and without a tail, the narrow last panels
+/// (1–4 columns past a multiple of 16), 50, 100, 300 and past 300.
+const WIDTHS: &[usize] =
+    &[1, 2, 3, 7, 8, 9, 15, 16, 17, 19, 24, 31, 32, 33, 35, 48, 50, 64, 65, 100, 127, 128, 129, 300, 333];
 
 /// Runs `check` on every path the CPU supports, printing what ran and what was skipped.
 fn on_every_path(test: &str, check: impl Fn(KernelPath)) {
@@ -134,7 +136,8 @@ fn two_threads_match_naive_loops() {
 }
 
 /// On the AVX2 path the row blocks of two threads are computed exactly as one thread computes
-/// those rows: the same bits. (faer's threading, used by the other paths here, promises no such thing.)
+/// those rows: the same bits, for the forward at H = 50 and the fused weight gradient at H = 300
+/// (both on the kernel there). faer's threading, used elsewhere, promises no such thing.
 #[test]
 fn two_threads_give_the_same_bits_on_avx2() {
     if !KernelPath::Avx2.is_supported() {
@@ -142,18 +145,20 @@ fn two_threads_give_the_same_bits_on_avx2() {
         return;
     }
     let (x, dh) = (rand(200, 3072, 1).cast::<f32>(), rand(200, 300, 2).cast::<f32>());
-    let w1 = rand(3072, 300, 3).cast::<f32>();
+    let (w1, w2) = (rand(3072, 50, 3).cast::<f32>(), rand(3072, 300, 4).cast::<f32>());
     let run = |par: Par| {
-        let mut h = Matrix::<f32>::zeros(200, 300);
+        let mut h = Matrix::<f32>::zeros(200, 50);
         let mut dw = Matrix::<f32>::zeros(3072, 300);
-        let mut w = w1.clone();
-        kernels::with_path(KernelPath::Avx2, || {
+        let mut w = w2.clone();
+        let ss = kernels::with_path(KernelPath::Avx2, || {
             matmul(&mut h, &x, &w1, Accum::Replace, par);
-            matmul_tn_sgd(&mut dw, &mut w, &x, &dh, 0.1, 0.01, par);
+            matmul_tn_sgd(&mut dw, &mut w, &x, &dh, 0.1, 0.01, par)
         });
-        (h, dw, w)
+        (h, dw, w, ss)
     };
-    assert!(run(Par::Seq) == run(par_for_threads(2)), "two threads changed the bits");
+    let (one, two) = (run(Par::Seq), run(par_for_threads(2)));
+    assert!(one.0 == two.0 && one.1 == two.1 && one.2 == two.2, "two threads changed the bits");
+    assert!((one.3 - two.3).abs() <= 1e-12 * one.3, "Σw² {} vs {}", one.3, two.3);
 }
 
 /// A NaN in an operand reaches the output (no kernel hides it), and the comparison sees it.

@@ -24,17 +24,29 @@
 //!
 //! The register tile holds `MR × NR = 6 × 16` sums in 12 ymm registers; each contraction step
 //! loads two vectors of the B panel, broadcasts six elements of A and issues 12 fused
-//! multiply-adds (15 of the 16 ymm registers). A last panel of at most 8 columns runs a 6 × 8
-//! tile with two sets of sums (even and odd `p`), so that it too has 12 independent FMA chains
+//! multiply-adds (15 of the 16 ymm registers). A last panel of 5–8 columns runs a 6 × 8 tile
+//! with two sets of sums (even and odd `p`), so that it too has 12 independent FMA chains
 //! (Zen 3: latency 4, two pipes). Columns past `n` are masked on load and store; rows past `m`
 //! are zeros in the packed A and are not stored.
 //!
+//! **Narrow last panels.** A last panel of 1–4 columns (H = 50 is 3 × 16 + 2) would use at most
+//! half the lanes of a 6 × 8 tile. The weight gradient computes it along the rows instead
+//! ([`narrow`]: one 8-float load per micro-panel holds its 6 rows, one broadcast per column),
+//! the forward as dot products along the contraction ([`dot_cols`]); measured at H = 50, this
+//! took the weight gradient from 62.9 to 68.5 GFLOP/s and the forward from 71.5 to 82.4.
+//!
 //! Packing makes every operand layout look the same to the tile: A is read either as rows of a
-//! row-major `(m, k)` matrix (the forward `x · W`: each micro-panel is 6 row segments of `kc`
-//! floats, a plain copy) or as the transpose of a row-major `(k, m)` matrix (the weight gradient
-//! `xᵀ · dh`: micro-panels interleave 6 columns, `[p][r]`). Packing also removes the cache-set
-//! conflicts of the unpacked operands: the rows of a `(·, 3072)` f32 matrix are 12 KiB apart, so
-//! all rows of one column block fall into the same L1 sets (and into 16 of L2's 1,024 sets).
+//! row-major `(m, k)` matrix (each micro-panel is 6 row segments of `kc` floats, a plain copy)
+//! or as the transpose of a row-major `(k, m)` matrix (the weight gradient `xᵀ · dh`:
+//! micro-panels interleave 6 columns, `[p][r]`). Packing also removes the cache-set conflicts
+//! of the unpacked operands: the rows of a `(·, 3072)` f32 matrix are 12 KiB apart, so all rows
+//! of one column block fall into the same L1 sets (and into 16 of L2's 1,024 sets).
+//!
+//! **The forward reads its operands in place** ([`in_place`], for row-major `a` and `b` and a
+//! plain store): the row tiles run outside the panels, so a tile's 6 rows of `x` (6 KiB) are
+//! reused from L1 by every panel, and the first tile of each contraction block packs the
+//! panels of `W` with the loads it makes anyway (one more store per vector), as faer's own
+//! kernels do; packing both operands up front cost 12 % at H = 50.
 //!
 //! The last contraction block applies the epilogue as the tile is stored: `c = acc (+ c)`,
 //! `c = acc + alpha·w`, or `g = acc + reg·w; c = g; w ← w − lr·g` with `Σ w²` (of `w` before the
@@ -98,6 +110,9 @@ pub(crate) struct Blocking {
     pub kc: usize,
     /// Output rows per block (`mc × kc` floats of packed A).
     pub mc: usize,
+    /// Both operands row-major and a plain store: read them in place ([`in_place`]) instead
+    /// of packing.
+    pub in_place: bool,
 }
 
 /// `true` when this CPU runs the kernel (AVX2 and FMA, detected once by std and cached).
@@ -126,10 +141,17 @@ pub(crate) fn gemm(
     if k == 0 {
         return empty_contraction(c, &mut epi);
     }
+    let mut run = |bufs: &mut Buffers| match (lhs, rhs, &mut epi) {
+        (Lhs::Rows { a, lda }, Rhs::Rows { b, ldb }, Epilogue::Store { add }) if blk.in_place => {
+            in_place(c, (m, n, k), (a, lda), (b, ldb), *add, blk.kc, bufs);
+            0.0
+        }
+        (_, _, epi) => blocked(c, (m, n, k), lhs, rhs, epi, blk, bufs),
+    };
     BUFFERS.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut bufs) => blocked(c, (m, n, k), lhs, rhs, &mut epi, blk, &mut bufs),
+        Ok(mut bufs) => run(&mut bufs),
         // Only reachable if a kernel call re-entered itself on this thread: use fresh buffers.
-        Err(_) => blocked(c, (m, n, k), lhs, rhs, &mut epi, blk, &mut Buffers::default()),
+        Err(_) => run(&mut Buffers::default()),
     })
 }
 
@@ -288,6 +310,30 @@ fn blocked(
             for panel in panels(n) {
                 let b_panel = &bp[b_off..b_off + kb * panel.width];
                 b_off += kb * panel.width;
+                if matches!(lhs, Lhs::Cols { .. }) && panel.cols <= NARROW {
+                    let at = ic * n + panel.j0;
+                    let e = match (last, w_ptr) {
+                        (true, Some(w)) => TileEpi { w: Some(w.wrapping_add(at)), alpha, lr },
+                        _ => TileEpi { w: None, alpha, lr: None },
+                    };
+                    let shape = TileShape {
+                        kb,
+                        rs: 1,
+                        cs: MR,
+                        bs: 8,
+                        pack_b: None,
+                        ldc: n,
+                        rows: b.mb,
+                        cols: panel.cols,
+                        load_c,
+                    };
+                    // SAFETY: AVX2 and FMA were checked by `check_bounds`; `ap` holds the block's
+                    // micro-panels `ps` floats apart (each with its padding), `b_panel` is the
+                    // packed `kb × 8` panel, and rows ic..ic + mb ≤ m, columns j0..j0 + cols ≤ n
+                    // of `c` (and `w`) are inside them (m × n, checked).
+                    sum_sq += unsafe { narrow(&ap[..b.mb.div_ceil(MR) * ps], ps, b_panel, cp.add(at), shape, e) };
+                    continue;
+                }
                 for t in 0..b.mb.div_ceil(MR) {
                     let r0 = ic + t * MR;
                     let at = r0 * n + panel.j0;
@@ -296,7 +342,17 @@ fn blocked(
                         _ => TileEpi { w: None, alpha, lr: None },
                     };
                     let (rs, cs) = strides(lhs, kb);
-                    let shape = TileShape { kb, rs, cs, ldc: n, rows: MR.min(m - r0), cols: panel.cols, load_c };
+                    let shape = TileShape {
+                        kb,
+                        rs,
+                        cs,
+                        bs: panel.width,
+                        pack_b: None,
+                        ldc: n,
+                        rows: MR.min(m - r0),
+                        cols: panel.cols,
+                        load_c,
+                    };
                     let a_panel = &ap[t * ps..t * ps + MR * kb];
                     // SAFETY: AVX2 and FMA were checked by `check_bounds`. The tile reads the
                     // `MR × kb` floats of `a_panel` at r·rs + p·cs (< MR·kb) and the `kb × width`
@@ -319,11 +375,262 @@ fn blocked(
     sum_sq
 }
 
+/// Columns of a last panel that [`narrow`] (and [`dot_cols`]) take instead of a 6 × 8 tile.
+const NARROW: usize = 4;
+
+/// The last one to four columns of an interleaved ([`Lhs::Cols`], the weight gradient) block:
+/// instead of a 6 × 8 tile per micro-panel that would use at most 4 of its 8 lanes, the sums
+/// run along the rows: per step, one 8-float load of each micro-panel of a group (its 6 rows;
+/// the 2 extra lanes are the next step's, ignored) and one broadcast of B per column — 6 panels
+/// × 2 columns or 3 panels × 4, 12 FMA chains either way, at a quarter (two columns) or half
+/// (four) of the tiles' cost. The few results (`rows × cols`) are finished by scalar code with
+/// the tiles' epilogue. Returns `Σ w²` of the `w` elements before the step (else 0).
+///
+/// # Safety
+/// AVX2 and FMA; `a` holds the block's `ceil(rows / 6)` micro-panels `ps ≥ 6·kb + 2` floats
+/// apart, `b` holds `kb × 8` floats, and `c` (and `w`) has `rows` rows of `cols ≤ 4` valid
+/// floats at stride `ldc`.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn narrow(a: &[f32], ps: usize, b: &[f32], c: *mut f32, s: TileShape, e: TileEpi) -> f64 {
+    assert!(a.len() >= s.rows.div_ceil(MR) * ps && ps >= MR * s.kb + 2 && b.len() >= s.kb * 8 && s.cols <= NARROW);
+    // SAFETY: forwarded (and the slice bounds asserted).
+    unsafe {
+        if s.cols <= 2 { narrow_groups::<6, 2>(a, ps, b, c, s, e) } else { narrow_groups::<3, 4>(a, ps, b, c, s, e) }
+    }
+}
+
+/// [`narrow`] with groups of `G` micro-panels and `J` columns of sums.
+///
+/// # Safety
+/// As [`narrow`].
+#[target_feature(enable = "avx2,fma")]
+unsafe fn narrow_groups<const G: usize, const J: usize>(
+    a: &[f32],
+    ps: usize,
+    b: &[f32],
+    c: *mut f32,
+    s: TileShape,
+    e: TileEpi,
+) -> f64 {
+    let tiles = s.rows.div_ceil(MR);
+    let mut sum_sq = 0.0f64;
+    let mut t = 0;
+    while t < tiles {
+        let group = (tiles - t).min(G);
+        let mut sums = [[[0f32; 8]; J]; G];
+        let at = a[t * ps..].as_ptr();
+        // SAFETY: micro-panels t..t + group are inside `a`; each 8-float load at g·ps + 6p,
+        // p < kb, ends by g·ps + 6·kb + 2 ≤ (g + 1)·ps; B reads are inside `b` (asserted).
+        unsafe {
+            if group == G {
+                narrow_sums::<G, J>(at, ps, b.as_ptr(), s.kb, &mut sums);
+            } else {
+                for g in 0..group {
+                    let one: &mut [[[f32; 8]; J]; 1] = (&mut sums[g..g + 1]).try_into().expect("one group");
+                    narrow_sums::<1, J>(at.add(g * ps), ps, b.as_ptr(), s.kb, one);
+                }
+            }
+        }
+        for g in 0..group {
+            let r0 = (t + g) * MR;
+            for i in 0..MR.min(s.rows - r0) {
+                for j in 0..s.cols {
+                    let idx = (r0 + i) * s.ldc + j;
+                    let mut x = sums[g][j][i];
+                    // SAFETY: row r0 + i < rows and column j < cols of `c` (and `w`).
+                    unsafe {
+                        if s.load_c {
+                            x += *c.add(idx);
+                        }
+                        if let Some(w) = e.w {
+                            let wv = *w.add(idx);
+                            x += e.alpha * wv;
+                            if let Some(lr) = e.lr {
+                                sum_sq += f64::from(wv) * f64::from(wv);
+                                *w.add(idx) = wv - lr * x;
+                            }
+                        }
+                        *c.add(idx) = x;
+                    }
+                }
+            }
+        }
+        t += group;
+    }
+    sum_sq
+}
+
+/// `sums[g][j][r] = Σ_p A_g(r, p) · B(p, j)` for `G` micro-panels `ps` apart, `j < J`, lanes
+/// `r < 6` (lanes 6 and 7 are meaningless).
+///
+/// # Safety
+/// As [`narrow`].
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn narrow_sums<const G: usize, const J: usize>(
+    a: *const f32,
+    ps: usize,
+    b: *const f32,
+    kb: usize,
+    out: &mut [[[f32; 8]; J]; G],
+) {
+    let mut acc = [[_mm256_setzero_ps(); J]; G];
+    for p in 0..kb {
+        // SAFETY: row p of the packed B panel (8 floats), and 8 floats at g·ps + 6p (see `narrow`).
+        unsafe {
+            let mut bv = [_mm256_setzero_ps(); J];
+            for j in 0..J {
+                bv[j] = _mm256_broadcast_ss(&*b.add(p * 8 + j));
+            }
+            for g in 0..G {
+                let av = _mm256_loadu_ps(a.add(g * ps + p * MR));
+                for j in 0..J {
+                    acc[g][j] = _mm256_fmadd_ps(av, bv[j], acc[g][j]);
+                }
+            }
+        }
+    }
+    for g in 0..G {
+        for j in 0..J {
+            // SAFETY: `out[g][j]` is 8 writable floats.
+            unsafe { _mm256_storeu_ps(out[g][j].as_mut_ptr(), acc[g][j]) };
+        }
+    }
+}
+
 /// The strides `(rs, cs)` of element `(r, p)` in a packed micro-panel: `r·rs + p·cs`.
 fn strides(lhs: Lhs<'_>, kb: usize) -> (usize, usize) {
     match lhs {
         Lhs::Rows { .. } => (kb, 1),
         Lhs::Cols { .. } => (1, MR),
+    }
+}
+
+/// The loops for `c (m, n) (+)= a (m, k) · b (k, n)` with both operands row-major: `a` is read
+/// in place, `b` is packed by the first row tile of each contraction block while it computes
+/// (its loads are the tile's own B loads, stored once more), and row tiles run outside the B
+/// panels, so each tile's 6 rows of `a` (`6 × kc` floats) stay in L1 while the packed panels
+/// stream past them from L2. Only a partial last row tile is copied (zero-padded). This is the
+/// forward `x · W`, whose operands would otherwise each be read once more by the packing.
+#[allow(clippy::too_many_arguments)]
+fn in_place(
+    c: &mut [f32],
+    (m, n, k): (usize, usize, usize),
+    (a, lda): (&[f32], usize),
+    (b, ldb): (&[f32], usize),
+    add: bool,
+    kc: usize,
+    bufs: &mut Buffers,
+) {
+    let kc = kc.min(k);
+    let tiles = m.div_ceil(MR);
+    let tail_rows = m % MR;
+    // A last panel of at most NARROW columns is computed by dot products along the contraction.
+    let dot = panels(n).last().filter(|p| p.cols <= NARROW);
+    let n_packed: usize = panels(n).filter(|p| dot.is_none_or(|d| d.j0 != p.j0)).map(|p| p.width).sum();
+    let ap = bufs.a.get(MR * kc + NARROW * kc);
+    let (ap, bt) = ap.split_at_mut(MR * kc);
+    let bp = bufs.b.get(kc * n_packed);
+    let cp = c.as_mut_ptr();
+    for pc in (0..k).step_by(kc) {
+        let kb = kc.min(k - pc);
+        if tail_rows > 0 {
+            pack_a(ap, Lhs::Rows { a, lda }, Block { pc, kb, ic: m - tail_rows, mb: tail_rows });
+        }
+        if let Some(d) = dot {
+            // The narrow columns transposed: bt[j·kb + p] = B(pc + p, j0 + j), zero past `cols`.
+            for j in 0..NARROW {
+                for p in 0..kb {
+                    bt[j * kb + p] = if j < d.cols { b[(pc + p) * ldb + d.j0 + j] } else { 0.0 };
+                }
+            }
+        }
+        let load_c = add || pc > 0;
+        for t in 0..tiles {
+            let r0 = t * MR;
+            let rows = MR.min(m - r0);
+            // A tile: in place (rows r0..r0 + 6 of `a`, columns pc..) or the packed partial tile.
+            let (a_tile, rs) = if rows == MR { (a[r0 * lda + pc..].as_ptr(), lda) } else { (ap.as_ptr(), kb) };
+            let mut b_off = 0;
+            for panel in panels(n) {
+                let shape = TileShape { kb, rs, cs: 1, bs: 0, pack_b: None, ldc: n, rows, cols: panel.cols, load_c };
+                let at = r0 * n + panel.j0;
+                if dot.is_some_and(|d| d.j0 == panel.j0) {
+                    for pair in 0..panel.cols.div_ceil(2) {
+                        let cols = (panel.cols - 2 * pair).min(2);
+                        let bt = &bt[2 * pair * kb..(2 * pair + 2) * kb];
+                        // SAFETY: AVX2 and FMA (checked by `check_bounds`); A as for the tiles
+                        // below; rows r0..r0 + rows ≤ m and columns j0 + 2·pair + cols ≤ n of
+                        // `c` are inside it (m × n, checked).
+                        unsafe { dot_cols(a_tile, bt, cp.add(at + 2 * pair), TileShape { cols, ..shape }) };
+                    }
+                    continue;
+                }
+                let packed = bp[b_off..b_off + kb * panel.width].as_mut_ptr();
+                b_off += kb * panel.width;
+                let (b_panel, bs, pack_b) = if t == 0 {
+                    (b[pc * ldb + panel.j0..].as_ptr(), ldb, Some(packed))
+                } else {
+                    (packed.cast_const(), panel.width, None)
+                };
+                let shape = TileShape { bs, pack_b, ..shape };
+                let none = TileEpi { w: None, alpha: 0.0, lr: None };
+                // SAFETY: AVX2 and FMA were checked by `check_bounds`. A(r, p) for r < 6,
+                // p < kb is element (r0 + r, pc + p) of `a` (a whole tile: r0 + 6 ≤ m, and
+                // pc + kb ≤ k; inside `a` by `check_bounds`) or of the packed tile (6 × kb
+                // floats). Tile 0 reads B(p, j) for p < kb and the panel's `cols` valid columns
+                // j as element (pc + p, j0 + j) of `b` (inside `b` by `check_bounds`) and writes
+                // the `kb × width` floats of its packed panel (inside `bp`, sliced above); later
+                // tiles read that panel. The tile writes rows r0..r0 + rows ≤ m and columns
+                // j0..j0 + cols ≤ n of `c` (m × n, checked).
+                unsafe {
+                    if panel.width == NR {
+                        tile::<2>(a_tile, b_panel, cp.add(at), shape, none);
+                    } else {
+                        tile::<1>(a_tile, b_panel, cp.add(at), shape, none);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Two of the last one to four columns of a row-major product, for one row tile: 12 dot
+/// products `c[r, j] (+)= Σ_p A(r, p) · bt[j·kb + p]` along the contraction, 8 steps per FMA,
+/// where a 6 × 8 tile would use at most 4 of its 8 lanes; the tile's rows of A are still in L1
+/// from its panels.
+///
+/// # Safety
+/// AVX2 and FMA; A(r, p) at `a + r·rs + p` for r < 6, p < kb; `c` has `s.rows` rows of
+/// `s.cols ≤ 2` valid floats at stride `ldc` (`bt`'s length is asserted).
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_cols(a: *const f32, bt: &[f32], c: *mut f32, s: TileShape) {
+    assert!(bt.len() >= 2 * s.kb && s.cols <= 2);
+    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+    let mut p = 0;
+    while p < s.kb {
+        let lanes = (s.kb - p).min(8);
+        // SAFETY: `lanes` floats from step p of row r of A and of each column of `bt`.
+        unsafe {
+            let b0 = load(bt.as_ptr().add(p), lanes);
+            let b1 = load(bt.as_ptr().add(s.kb + p), lanes);
+            for r in 0..MR {
+                let av = load(a.add(r * s.rs + p), lanes);
+                acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+                acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+            }
+        }
+        p += 8;
+    }
+    for r in 0..s.rows.min(MR) {
+        for j in 0..s.cols {
+            let x = hsum(acc[r][j]);
+            // SAFETY: row r < rows, column j < cols of `c`.
+            unsafe {
+                let cp = c.add(r * s.ldc + j);
+                *cp = if s.load_c { *cp + x } else { x };
+            }
+        }
     }
 }
 
@@ -422,6 +729,11 @@ struct TileShape {
     /// Strides of A(r, p) in the micro-panel: `r·rs + p·cs`.
     rs: usize,
     cs: usize,
+    /// Row stride of the B panel: its width when packed, `ldb` when read in place.
+    bs: usize,
+    /// Read B in place (valid columns only) and store it, zero-padded, as a packed panel here
+    /// (`kb × 8·NV` floats) for the tiles after this one.
+    pack_b: Option<*mut f32>,
     /// Row stride of `c` (and `w`).
     ldc: usize,
     /// Valid rows (≤ MR) and columns (≤ the panel width) of the tile.
@@ -452,7 +764,14 @@ static MASKS: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 
 #[target_feature(enable = "avx2,fma")]
 unsafe fn tile<const NV: usize>(a: *const f32, b: *const f32, c: *mut f32, s: TileShape, e: TileEpi) -> f32 {
     // SAFETY: forwarded from the caller.
-    let acc = unsafe { if NV == 1 { sums_split::<NV>(a, b, s) } else { sums::<NV>(a, b, s) } };
+    let acc = unsafe {
+        match (NV, s.pack_b) {
+            (1, None) => sums_split::<NV, false>(a, b, s, core::ptr::null_mut()),
+            (1, Some(pb)) => sums_split::<NV, true>(a, b, s, pb),
+            (_, None) => sums::<NV, false>(a, b, s, core::ptr::null_mut()),
+            (_, Some(pb)) => sums::<NV, true>(a, b, s, pb),
+        }
+    };
     let mut ss = _mm256_setzero_ps();
     if s.rows == MR && s.cols == 8 * NV {
         for r in 0..MR {
@@ -506,11 +825,16 @@ unsafe fn finish(mut x: __m256, c: *mut f32, at: usize, lanes: usize, load_c: bo
 /// As [`tile`].
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-unsafe fn sums<const NV: usize>(a: *const f32, b: *const f32, s: TileShape) -> [[__m256; NV]; MR] {
+unsafe fn sums<const NV: usize, const PACK: bool>(
+    a: *const f32,
+    b: *const f32,
+    s: TileShape,
+    pb: *mut f32,
+) -> [[__m256; NV]; MR] {
     let mut acc = [[_mm256_setzero_ps(); NV]; MR];
     for p in 0..s.kb {
         // SAFETY: p < kb.
-        unsafe { step::<NV>(&mut acc, a, b, s, p) };
+        unsafe { step::<NV, PACK>(&mut acc, a, b, s, p, pb) };
     }
     acc
 }
@@ -522,21 +846,26 @@ unsafe fn sums<const NV: usize>(a: *const f32, b: *const f32, s: TileShape) -> [
 /// As [`tile`].
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-unsafe fn sums_split<const NV: usize>(a: *const f32, b: *const f32, s: TileShape) -> [[__m256; NV]; MR] {
+unsafe fn sums_split<const NV: usize, const PACK: bool>(
+    a: *const f32,
+    b: *const f32,
+    s: TileShape,
+    pb: *mut f32,
+) -> [[__m256; NV]; MR] {
     let mut even = [[_mm256_setzero_ps(); NV]; MR];
     let mut odd = [[_mm256_setzero_ps(); NV]; MR];
     let mut p = 0;
     while p + 1 < s.kb {
         // SAFETY: rows p and p + 1 < kb of the micro-panel and of the B panel.
         unsafe {
-            step::<NV>(&mut even, a, b, s, p);
-            step::<NV>(&mut odd, a, b, s, p + 1);
+            step::<NV, PACK>(&mut even, a, b, s, p, pb);
+            step::<NV, PACK>(&mut odd, a, b, s, p + 1, pb);
         }
         p += 2;
     }
     if p < s.kb {
         // SAFETY: row p < kb.
-        unsafe { step::<NV>(&mut even, a, b, s, p) };
+        unsafe { step::<NV, PACK>(&mut even, a, b, s, p, pb) };
     }
     for r in 0..MR {
         for v in 0..NV {
@@ -546,17 +875,36 @@ unsafe fn sums_split<const NV: usize>(a: *const f32, b: *const f32, s: TileShape
     even
 }
 
-/// One contraction step `p`: `acc[r][v] += A(r, p) · B(p, 8v..8v + 8)`.
+/// One contraction step `p`: `acc[r][v] += A(r, p) · B(p, 8v..8v + 8)`. With `PACK`, B is
+/// read in place (its `cols` valid columns) and stored as row `p` of the packed panel `pb`.
 ///
 /// # Safety
-/// As [`tile`], and `p < kb`.
+/// As [`tile`], and `p < kb`; with `PACK`, `pb` has `kb × 8·NV` writable floats.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-unsafe fn step<const NV: usize>(acc: &mut [[__m256; NV]; MR], a: *const f32, b: *const f32, s: TileShape, p: usize) {
+unsafe fn step<const NV: usize, const PACK: bool>(
+    acc: &mut [[__m256; NV]; MR],
+    a: *const f32,
+    b: *const f32,
+    s: TileShape,
+    p: usize,
+    pb: *mut f32,
+) {
     let mut bv = [_mm256_setzero_ps(); NV];
     for v in 0..NV {
-        // SAFETY: row p of the B panel, 8·NV floats.
-        bv[v] = unsafe { _mm256_loadu_ps(b.add(p * 8 * NV + 8 * v)) };
+        // SAFETY: row p of the B panel, 8·NV floats (packed), or its `cols` valid floats in
+        // place, the rest read as 0; the packed copy has 8·NV floats per row.
+        unsafe {
+            if PACK {
+                let lanes = s.cols.saturating_sub(8 * v).min(8);
+                if lanes > 0 {
+                    bv[v] = load(b.add(p * s.bs + 8 * v), lanes);
+                }
+                _mm256_storeu_ps(pb.add(p * 8 * NV + 8 * v), bv[v]);
+            } else {
+                bv[v] = _mm256_loadu_ps(b.add(p * s.bs + 8 * v));
+            }
+        }
     }
     for r in 0..MR {
         // SAFETY: element (r, p) of the micro-panel.

@@ -1,6 +1,7 @@
 //! The AVX2 kernel called directly, with every operand layout and epilogue, against naive f64
 //! loops, including layouts and blockings that the router does not send to it today (so that
-//! a change of the routing table cannot leave a path untested). Skipped without AVX2 + FMA.
+//! a change of the routing table cannot leave a path untested): every narrow last panel (1–4
+//! columns) too. Skipped without AVX2 + FMA.
 
 use alloc::vec::Vec;
 
@@ -25,6 +26,9 @@ const SHAPES: &[(usize, usize, usize)] = &[
     (97, 100, 257),
     (200, 300, 300),
     (31, 333, 5),
+    (13, 19, 40),
+    (50, 36, 100),
+    (7, 3, 9),
 ];
 
 fn check(m: usize, n: usize, k: usize, rows_lhs: bool, rows_rhs: bool, blk: Blocking) {
@@ -73,7 +77,13 @@ fn every_layout_epilogue_and_blocking_matches_naive_loops() {
     }
     for &(m, n, k) in SHAPES {
         for (rows_lhs, rows_rhs) in [(true, true), (false, true), (true, false), (false, false)] {
-            for blk in [Blocking { kc: 256, mc: 96 }, Blocking { kc: 64, mc: 12 }, Blocking { kc: 1, mc: 6 }] {
+            for blk in [
+                Blocking { kc: 256, mc: 96, in_place: false },
+                Blocking { kc: 64, mc: 12, in_place: false },
+                Blocking { kc: 1, mc: 6, in_place: false },
+                Blocking { kc: 256, mc: 96, in_place: true },
+                Blocking { kc: 7, mc: 6, in_place: true },
+            ] {
                 check(m, n, k, rows_lhs, rows_rhs, blk);
             }
         }
@@ -94,6 +104,6 @@ fn a_short_operand_is_caught_before_any_unsafe_access() {
         Lhs::Rows { a: &a, lda: 3 },
         Rhs::Rows { b: &b, ldb: 2 },
         Epilogue::Store { add: false },
-        Blocking { kc: 256, mc: 96 },
+        Blocking { kc: 256, mc: 96, in_place: false },
     );
 }

@@ -63,22 +63,32 @@ pub(crate) enum Kind {
 }
 
 /// Whether the AVX2 kernel runs a `(m, k) · (k, n)` product of `kind`, else faer: weight
-/// gradients (`aᵀ·b`) at least [`AVX2_TN_MIN_N`] wide; faer for the rest.
+/// gradients (`aᵀ·b`) at least [`AVX2_TN_MIN_N`] wide, and forward products `a·b` whose width
+/// is in [`AVX2_NN_N`]; faer for the rest.
 ///
 /// Measured on the 2-core AMD EPYC (Zen 3) of issue 13, one thread, side by side in one run
 /// (the table in `crates/tensor/src/gemm.rs`'s module docs): the kernel wins the weight gradient
-/// `(3072, 200)ᵀ·(200, H)` at H = 50, 100 and 300 by 1.2–1.3×; faer wins the forward
-/// `(200, 3072)·(3072, H)` (by 1.05–1.1× at H = 50–300, by far more at H ≤ 40 where its tiles
-/// cover the whole width) and the second layer's products with 10 columns; at 16–40 columns
-/// the weight gradients were a draw.
+/// `(3072, 200)ᵀ·(200, H)` at H = 50, 100 and 300 (by 1.3–1.5× at H = 50 and 300; 1.0–1.4× at
+/// H = 100, the noisiest); at 16–40 columns the two were a draw. For the forward
+/// `(200, 3072)·(3072, H)` the kernel won only at H = 50 (1.06–1.14×, where its two-column dot
+/// tail replaces a panel of 8 with 2 used lanes); faer was as fast or faster at H = 18, 34, 66,
+/// 82, 98, 100 and 300 (by up to 1.2×), and on the second layer's products with 10 columns.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 pub(crate) fn avx2_wins(kind: Kind, _m: usize, n: usize, _k: usize) -> bool {
-    kind == Kind::Tn && n >= AVX2_TN_MIN_N
+    match kind {
+        Kind::Tn => n >= AVX2_TN_MIN_N,
+        Kind::Nn => AVX2_NN_N.contains(&n),
+        Kind::Nt => false,
+    }
 }
 
 /// Narrowest weight gradient (`aᵀ·b`, output columns) that the AVX2 path runs on its kernel.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 pub(crate) const AVX2_TN_MIN_N: usize = 48;
+
+/// Widths of forward products (`a·b`) that the AVX2 path runs on its kernel.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) const AVX2_NN_N: core::ops::RangeInclusive<usize> = 49..=50;
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86 {
@@ -141,12 +151,14 @@ mod x86 {
     }
 
     /// Cache blocking of the AVX2 kernel: `kc = 256` contraction rows (a B panel of 16 KiB stays
-    /// in L1, and the weight gradient's k = 200 is one block), A blocks of `mc = 96` rows
-    /// (75 KiB of packed A in L2 beside up to 240 KiB of packed B at H = 300).
+    /// in L1, and the weight gradient's k = 200 is one block); for the weight gradient, A blocks
+    /// of `mc = 96` rows (75 KiB of packed A in L2 beside up to 240 KiB of packed B at H = 300);
+    /// for the forward, operands read in place (`avx2::in_place`: 6 rows of `x`, 6 KiB, in L1,
+    /// `kc × H` of packed W in L2).
     fn blocking(kind: Kind, m: usize) -> Blocking {
         match kind {
-            Kind::Tn => Blocking { kc: 256, mc: 96 },
-            Kind::Nn | Kind::Nt => Blocking { kc: 256, mc: m.next_multiple_of(MR).min(240) },
+            Kind::Tn => Blocking { kc: 256, mc: 96, in_place: false },
+            Kind::Nn | Kind::Nt => Blocking { kc: 256, mc: m.next_multiple_of(MR).min(240), in_place: true },
         }
     }
 
