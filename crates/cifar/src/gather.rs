@@ -115,7 +115,7 @@ impl<T: Scalar> Preprocess<T> {
     }
 
     /// [`Preprocess::gather`] with the rows split over `par`'s threads (`Par::Rayon(t)`: `t`
-    /// contiguous blocks of rows, one per rayon task; `Par::Seq`: the calling thread). The
+    /// contiguous blocks of rows run by rayon, with no allocation; `Par::Seq`: the calling thread). The
     /// result is the same, byte for byte, for every thread count: each row is converted by the
     /// same code wherever it runs. Batches under 16 rows per thread stay on one thread.
     ///
@@ -131,21 +131,32 @@ impl<T: Scalar> Preprocess<T> {
         y.extend(rows.iter().map(|&i| usize::from(records.label(i))));
         // Read once here: threads of the pool do not inherit a path forced on this one.
         let path = kernels::active();
-        // Threads need std (rayon); without it the batch is gathered on this thread.
-        let threads = if cfg!(feature = "std") { par.degree().min(rows.len() / MIN_ROWS_PER_THREAD).max(1) } else { 1 };
         let out = x.as_mut_slice();
+        #[cfg(feature = "std")]
+        self.gather_split(path, records, rows, out, par.degree().min(rows.len() / MIN_ROWS_PER_THREAD));
+        // Threads need std (rayon); without it the batch is gathered on this thread.
+        #[cfg(not(feature = "std"))]
+        {
+            let _ = par;
+            self.gather_rows(path, records, rows, out);
+        }
+    }
+
+    /// [`Preprocess::gather_rows`] on `threads` blocks of rows, split in halves by `rayon::join`
+    /// (which, unlike spawning, allocates nothing).
+    #[cfg(feature = "std")]
+    fn gather_split(&self, path: KernelPath, records: &Records, rows: &[usize], out: &mut [T], threads: usize) {
         if threads <= 1 {
             return self.gather_rows(path, records, rows, out);
         }
-        #[cfg(feature = "std")]
-        {
-            let per = rows.len().div_ceil(threads);
-            rayon::scope(|s| {
-                for (rows, out) in rows.chunks(per).zip(out.chunks_mut(per * IMAGE_BYTES)) {
-                    s.spawn(move |_| self.gather_rows(path, records, rows, out));
-                }
-            });
-        }
+        let left = threads / 2;
+        let mid = rows.len() * left / threads;
+        let (rows_l, rows_r) = rows.split_at(mid);
+        let (out_l, out_r) = out.split_at_mut(mid * IMAGE_BYTES);
+        rayon::join(
+            || self.gather_split(path, records, rows_l, out_l, left),
+            || self.gather_split(path, records, rows_r, out_r, threads - left),
+        );
     }
 
     /// Writes the rows of records `rows` into `out` (`rows.len() × 3072` values), prefetching
@@ -213,6 +224,7 @@ impl<T: Scalar> Preprocess<T> {
 const PREFETCH_AHEAD: usize = 2;
 
 /// Fewest rows [`Preprocess::gather_par`] gives a thread of its own.
+#[cfg(feature = "std")]
 const MIN_ROWS_PER_THREAD: usize = 16;
 
 /// Hint the CPU to bring `record` (49 cache lines) into cache; a no-op off x86-64.
