@@ -4,44 +4,37 @@
 //! - a full pass over the 50,000 training images (the pixel mean, and a chunked gather);
 //! - one `(200, 3072) · (3072, 100)` f32 GEMM (the first layer's forward at H = 100).
 //!
-//! Data: `datasets/cifar-10-batches-bin` when installed (`cargo xtask fetch-cifar`), otherwise
-//! the development archive `<root>/../shared/datasets/cifar-10-train-binary.tar.gz` unpacked into
-//! a temporary folder; without either the CIFAR benches are skipped (the GEMM still runs).
+//! Data: the installed copy (`cargo xtask fetch-cifar`; the datasets folder of
+//! `handgrad_data::locate`); without it the CIFAR benches are skipped, saying so (the GEMM still
+//! runs).
 //!
 //! Run: `cargo bench -p handgrad-benches --bench cifar`.
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use handgrad_cifar::archive::{Checksum, install_archive, installed_cifar};
 use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess};
+use handgrad_data::locate;
 use handgrad_tensor::gemm::{Accum, Par, matmul};
 use handgrad_tensor::{Matrix, init};
 use rand::Rng as _;
 
 const BATCH: usize = 200;
 
-/// Opens the installed data, or unpacks the development archive into `tmp`.
-fn open_data(tmp: &Path) -> Option<Cifar10> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = match installed_cifar(&root.join("datasets")) {
-        Some(dir) => dir,
-        None => {
-            let archive = root.join("../shared/datasets/cifar-10-train-binary.tar.gz");
-            if !archive.is_file() {
-                eprintln!("SKIPPED cifar benches: no datasets/cifar-10-batches-bin and no {}", archive.display());
-                return None;
-            }
-            eprintln!("unpacking {} into {}", archive.display(), tmp.display());
-            install_archive(&archive, tmp, Checksum::Reported).expect("development archive installs").dir
+/// Opens the installed data, or says why the CIFAR benches are skipped.
+fn open_data() -> Option<Cifar10> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("benches/ lies in the workspace root");
+    match locate::cifar10(&locate::datasets_dir(workspace)) {
+        Ok(dir) => Some(Cifar10::open(dir).expect("installed data opens")),
+        Err(e) => {
+            eprintln!("SKIPPED cifar benches: {e}");
+            None
         }
-    };
-    Some(Cifar10::open(dir).expect("installed data opens"))
+    }
 }
 
 fn benches(c: &mut Criterion) {
-    let tmp = std::env::temp_dir().join(format!("handgrad-cifar-bench-{}", std::process::id()));
     let mut rng = init::rng_from_seed(0);
 
     let a: Matrix<f32> = init::randn(BATCH, 3072, 1.0, &mut rng);
@@ -49,7 +42,7 @@ fn benches(c: &mut Criterion) {
     let mut out = Matrix::zeros(BATCH, 100);
     c.bench_function("gemm_f32_200x3072x100", |b| b.iter(|| matmul(&mut out, &a, &w, Accum::Replace, Par::Seq)));
 
-    let Some(data) = open_data(&tmp) else { return };
+    let Some(data) = open_data() else { return };
     let n = data.train.len();
     let mean = PixelMean::of(&data.train, 0..49_000);
     let (mut x, mut y) = (Matrix::<f32>::zeros(0, 0), Vec::new());
@@ -85,8 +78,6 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.finish();
-    drop(data);
-    let _ = std::fs::remove_dir_all(&tmp);
 }
 
 criterion_group!(cifar, benches);

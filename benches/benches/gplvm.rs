@@ -2,8 +2,8 @@
 //! linear algebra it cannot avoid: the Cholesky factorisation of K, the solve K⁻¹·Y and K⁻¹ from the
 //! factor (issue 8 asks the evaluation to stay within 1.5× of that).
 //!
-//! Uses the oil-flow data (PCA-initialised latent points) when `datasets/oil` or
-//! `../shared/datasets/oil` is present, else random data of the same shape (timing depends only on
+//! Uses the installed oil-flow data (PCA-initialised latent points; `cargo xtask fetch-oil`, found by
+//! `handgrad_data::locate`), else random data of the same shape, saying so (timing depends only on
 //! the shapes). One thread (`Par::Seq`).
 //! Run: `cargo bench -p handgrad-benches --bench gplvm`
 
@@ -15,18 +15,22 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::cholesky::llt::{factor, inverse, solve};
 use faer::{Conj, MatMut, MatRef};
-use handgrad_gplvm::ppca::center_columns;
-use handgrad_gplvm::{Gplvm, Kernel, LinearKernel, RbfKernel, oil, pca_init};
+use handgrad_data::{locate, oil};
+use handgrad_gplvm::{Gplvm, Kernel, LinearKernel, RbfKernel, pca_init};
+use handgrad_tensor::stats::center_columns;
 use handgrad_tensor::{Matrix, Par, init};
 
 const N: usize = 1000;
 
 fn data() -> Matrix<f64> {
-    let dir = oil::find_local_copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("benches"));
-    let mut y = match dir.and_then(|d| oil::load(&d).ok()) {
-        Some(o) => o.y,
-        None => {
-            eprintln!("gplvm bench: no oil-flow data found, using random data of the same shape");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("benches/ lies in the workspace root");
+    let loaded = locate::oil(&locate::datasets_dir(workspace))
+        .map_err(|e| e.to_string())
+        .and_then(|dir| oil::load(&dir).map_err(|e| e.to_string()));
+    let mut y = match loaded {
+        Ok(data) => data.y,
+        Err(e) => {
+            eprintln!("gplvm bench: {e}; using random data of the same shape meanwhile");
             init::randn(N, 12, 1.0, &mut init::rng_from_seed(0))
         }
     };

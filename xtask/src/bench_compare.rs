@@ -1,9 +1,10 @@
 //! `cargo xtask bench-compare`: handgrad's two-layer training step beside the numpy yardstick,
 //! in the same sitting, alternating, with the thread count pinned on both sides.
 //!
-//! The step is the notebook's: draw 200 row indices with replacement, gather them from the
-//! memory-mapped CIFAR-10 files (HWC order, per-pixel mean subtracted), forward, softmax loss,
-//! backward, SGD update, for a `3072 → H → 10` net in f32. numpy runs
+//! The step is the notebook's, exactly as training runs it (`handgrad_nn::solver::Step`): draw 200
+//! row indices with replacement, gather them from the memory-mapped CIFAR-10 files (HWC order,
+//! per-pixel mean subtracted), forward, softmax loss, backward, SGD update, for a `3072 → H → 10`
+//! net in f32. numpy runs
 //! `../shared/peers/numpy_twolayer.py` (or the project's copy `benches/peers/numpy_twolayer.py`)
 //! with `OPENBLAS_NUM_THREADS` (and the MKL/OMP variables) set to the same thread count and reports
 //! its own seconds per iteration. handgrad's five GEMMs are also timed alone, on the same buffers,
@@ -20,12 +21,13 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess, SplitConfig};
-use handgrad_fcnet::{StepGemms, TwoLayerCache, TwoLayerConfig, TwoLayerGrads, TwoLayerNet};
+use handgrad_cifar::{Layout, SplitConfig};
+use handgrad_fcnet::{CifarData, CifarSplit, StepGemms, TwoLayerConfig, TwoLayerNet};
+use handgrad_nn::optim::{Sgd, UpdateRule};
+use handgrad_nn::solver::{Sampling, Step};
 use handgrad_tensor::gemm::par_for_threads;
 use handgrad_tensor::init::{Rng, rng_from_seed};
 use handgrad_tensor::{Matrix, Par};
-use rand::Rng as _;
 
 /// Batch size of the step (the notebook's).
 const BATCH: usize = 200;
@@ -89,12 +91,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.peak {
         return Ok(());
     }
-    let dir = crate::fetch::ensure_cifar(args.data.as_deref())?;
+    let dir = crate::fetch::cifar_dir(args.data.as_deref())?;
     let peer = if args.no_numpy { None } else { find_numpy(&args)? };
-    let data = Cifar10::open(&dir).with_context(|| format!("opening CIFAR-10 in {}", dir.display()))?;
-    let splits = SplitConfig::default().split(data.train.len(), None)?;
-    let mean = PixelMean::of(&data.train, splits.train.clone());
-    let pre = Preprocess::<f32>::new(&mean, Layout::Hwc);
+    let data = CifarData::open(&dir, SplitConfig::default())
+        .with_context(|| format!("opening CIFAR-10 in {}", dir.display()))?;
+    let pre = data.preprocess::<f32>(Layout::Hwc);
+    let train = data.samples(&pre).0;
     let mut rows = Vec::new();
     for &threads in &args.threads {
         for &hidden in &args.hidden {
@@ -105,8 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 }
                 let par = par_for_threads(threads);
                 let seed = args.seed + round as u64;
-                let (step_ms, gemm_ms) =
-                    our_step_and_gemm_ms(&data, splits.train.len(), &pre, hidden, args.iters, seed, par);
+                let (step_ms, gemm_ms) = our_step_and_gemm_ms(&train, hidden, args.iters, seed, par);
                 ours.push(step_ms);
                 gemm.push(gemm_ms);
                 println!(
@@ -260,34 +261,20 @@ const CHUNKS: usize = 10;
 
 /// handgrad's training step and, alternating with it, the step's five products alone
 /// ([`StepGemms`], on buffers of the step's shapes), `iters` times each after a warm-up:
-/// milliseconds per step of each (medians over the chunks).
-fn our_step_and_gemm_ms(
-    data: &Cifar10,
-    n_train: usize,
-    pre: &Preprocess<f32>,
-    hidden: usize,
-    iters: usize,
-    seed: u64,
-    par: Par,
-) -> (f64, f64) {
+/// milliseconds per step of each (medians over the chunks). The step is the one training runs:
+/// a [`Step`] of the notebook's plain SGD on the two-layer net (draw, gather, fused `train_step`).
+fn our_step_and_gemm_ms(train: &CifarSplit<'_, f32>, hidden: usize, iters: usize, seed: u64, par: Par) -> (f64, f64) {
     let mut rng: Rng = rng_from_seed(seed);
-    let mut net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden), &mut rng);
-    let mut cache = TwoLayerCache::new(&net, BATCH);
-    let mut grads = TwoLayerGrads::zeros_like(&net);
-    let (mut x, mut y, mut idx) = (Matrix::zeros(BATCH, 3072), Vec::with_capacity(BATCH), vec![0usize; BATCH]);
-    let (lr, reg) = (1e-3f32, 0.25f32);
-    let mut step = |rng: &mut Rng| {
-        for i in idx.iter_mut() {
-            *i = rng.random_range(0..n_train);
-        }
-        pre.gather(&data.train, &idx, &mut x, &mut y);
-        net.train_step(&x, &y, reg, lr, &mut cache, &mut grads, par)
-    };
-    let gemm_net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden), &mut rng_from_seed(seed));
+    let mut net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden, 0.25), &mut rng);
+    let update = UpdateRule::Sgd(Sgd::new(1e-3));
+    let mut step = Step::new(&net, &update, Sampling::WithReplacement, BATCH);
+    let mut run =
+        |net: &mut TwoLayerNet<f32>, rng: &mut Rng| step.run(net, train, &update, rng, par, 0).unwrap_or(f64::NAN);
+    let gemm_net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden, 0.25), &mut rng_from_seed(seed));
     let gemm_x: Matrix<f32> = handgrad_tensor::init::randn(BATCH, 3072, 50.0, &mut rng_from_seed(seed + 1));
     let mut gemms = StepGemms::new(&gemm_net, BATCH);
     for _ in 0..iters.div_ceil(10).max(5) {
-        step(&mut rng);
+        run(&mut net, &mut rng);
         gemms.run(&gemm_net, &gemm_x, par);
     }
     let per_chunk = iters.div_ceil(CHUNKS).max(1);
@@ -295,7 +282,7 @@ fn our_step_and_gemm_ms(
     for _ in 0..CHUNKS {
         let t = Instant::now();
         for _ in 0..per_chunk {
-            sink += step(&mut rng);
+            sink += run(&mut net, &mut rng);
         }
         step_ms.push(1e3 * t.elapsed().as_secs_f64() / per_chunk as f64);
         let t = Instant::now();
@@ -310,12 +297,7 @@ fn our_step_and_gemm_ms(
 
 /// Floating-point operations of one step's GEMMs.
 fn step_flops(hidden: usize) -> u64 {
-    let net = TwoLayerNet::<f32>::from_params(
-        Matrix::zeros(3072, hidden),
-        Matrix::zeros(1, hidden),
-        Matrix::zeros(hidden, 10),
-        Matrix::zeros(1, 10),
-    );
+    let net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(hidden, 0.0), &mut rng_from_seed(0));
     StepGemms::flops(&net, BATCH)
 }
 

@@ -1,9 +1,14 @@
 //! `cargo xtask ci`: the definition of green.
 //!
 //! Steps, in order (each prints its command; the first failure stops the run):
+//! 0. install the real data (`cargo xtask fetch-cifar`, `cargo xtask fetch-oil`, in process: a
+//!    verified copy is kept; otherwise download, or the development copies when there is no
+//!    network), so that the tests run on real data on a fresh clone
 //! 1. `cargo fmt --all --check`
 //! 2. `cargo clippy --workspace --all-targets -- -D warnings`
-//! 3. `cargo test --workspace` (dev profile: our code at opt-level 1, dependencies at 3)
+//! 3. `cargo test --workspace` (dev profile: our code at opt-level 1, dependencies at 3), with
+//!    `HANDGRAD_CIFAR_ARCHIVE` set to the development archive when there is one (the archive
+//!    installer's real-data test)
 //! 4. `cargo check -p <crate> --no-default-features` for every no_std crate
 //! 5. `cargo bench --workspace --no-run`
 //! 6. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`
@@ -12,13 +17,14 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use handgrad_data::locate::CIFAR_ARCHIVE_ENV;
 
 /// The library crates that build without `std`.
 const NO_STD_CRATES: &[&str] =
     &["handgrad-tensor", "handgrad-nn", "handgrad-cifar", "handgrad-autoencoder", "handgrad-gplvm"];
 
 /// One step: cargo's arguments and extra environment variables.
-type Step = (Vec<&'static str>, Vec<(&'static str, &'static str)>);
+type Step = (Vec<&'static str>, Vec<(&'static str, String)>);
 
 /// Flags.
 #[derive(clap::Args)]
@@ -31,27 +37,28 @@ pub struct Args {
 /// Runs every step; fails on the first failing one.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let root = crate::workspace_root();
+    let total = Instant::now();
+    let test_env = install_data()?;
     let mut steps: Vec<Step> = vec![
         (vec!["fmt", "--all", "--check"], vec![]),
         (vec!["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], vec![]),
-        (vec!["test", "--workspace"], vec![]),
+        (vec!["test", "--workspace"], test_env),
     ];
     for krate in NO_STD_CRATES {
         steps.push((vec!["check", "-p", krate, "--no-default-features"], vec![]));
     }
     if !args.quick {
         steps.push((vec!["bench", "--workspace", "--no-run"], vec![]));
-        steps.push((vec!["doc", "--workspace", "--no-deps"], vec![("RUSTDOCFLAGS", "-D warnings")]));
+        steps.push((vec!["doc", "--workspace", "--no-deps"], vec![("RUSTDOCFLAGS", "-D warnings".into())]));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let total = Instant::now();
     for (cmd, env) in &steps {
-        let shown = format!("cargo {}", cmd.join(" "));
+        let shown = env.iter().map(|(k, v)| format!("{k}={v} ")).collect::<String>() + "cargo " + &cmd.join(" ");
         println!("==> {shown}");
         let t = Instant::now();
         let status = Command::new(&cargo)
             .args(cmd)
-            .envs(env.iter().copied())
+            .envs(env.iter().cloned())
             .current_dir(&root)
             .status()
             .with_context(|| format!("could not start `{shown}`; is cargo on PATH?"))?;
@@ -60,6 +67,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         println!("    ok in {:.1} s", t.elapsed().as_secs_f64());
     }
-    println!("ci: all {} steps green in {:.1} s", steps.len(), total.elapsed().as_secs_f64());
+    println!("ci: data installed and all {} steps green in {:.1} s", steps.len(), total.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Step 0: installs both datasets (or finds them installed) and returns the environment of the
+/// test step.
+fn install_data() -> anyhow::Result<Vec<(&'static str, String)>> {
+    println!("==> cargo xtask fetch-cifar && cargo xtask fetch-oil");
+    let t = Instant::now();
+    let tests_need = "`cargo xtask ci` runs the tests on real data and could not install it; do what the cause \
+                      below says, then run `cargo xtask ci` again";
+    crate::fetch::ensure_cifar(None).context(tests_need)?;
+    crate::fetch::ensure_oil(None).context(tests_need)?;
+    println!("    ok in {:.1} s", t.elapsed().as_secs_f64());
+    Ok(match crate::fetch::dev_cifar_archive() {
+        Some(archive) => vec![(CIFAR_ARCHIVE_ENV, archive.display().to_string())],
+        None => {
+            println!("    note: no development archive here; the archive installer's real-data test will skip");
+            vec![]
+        }
+    })
 }

@@ -5,9 +5,14 @@
 
 use clap::{Parser, Subcommand};
 
+mod args;
 mod bench_compare;
+mod check_gradient;
 mod ci;
+mod fcnet_run;
 mod fetch;
+mod report;
+mod run_dir;
 mod train_autoencoder;
 mod train_fcnet;
 mod train_gplvm;
@@ -41,6 +46,9 @@ enum Cmd {
     BenchCompare(bench_compare::Args),
     /// The definition of green: fmt, clippy -D warnings, tests, no_std checks, bench build, docs.
     Ci(ci::Args),
+    /// Judge a gradient you derived by hand against finite differences (exit 0 correct, 1 wrong,
+    /// 2 cannot be judged).
+    CheckGradient(check_gradient::Args),
 }
 
 #[derive(Subcommand)]
@@ -70,6 +78,8 @@ fn main() -> anyhow::Result<()> {
         Cmd::Tune { model: TuneCmd::Fcnet(a) } => tune_fcnet::run(a),
         Cmd::BenchCompare(a) => bench_compare::run(a),
         Cmd::Ci(a) => ci::run(a),
+        // Its own exit status: 0 correct, 1 wrong, 2 cannot be judged.
+        Cmd::CheckGradient(a) => std::process::exit(check_gradient::run(a)),
     }
 }
 

@@ -5,20 +5,25 @@
 //! (Lawrence 2005's setup for the RBF kernel: RBF + bias + white), and reports leave-one-out
 //! 1-nearest-neighbour errors in latent space for PCA and the GP-LVM. Writes a run folder with
 //! `latent.csv` (both embeddings and labels), `trace.csv` (likelihood per iteration),
-//! `latent.svg` (the two scatter plots side by side) and `summary.txt`.
+//! `latent.svg` (the two scatter plots side by side) and `summary.json` / `summary.txt`.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use handgrad_gplvm::ppca::{center_columns, scale_columns};
+use handgrad_data::oil;
 use handgrad_gplvm::{
-    FitReport, Gplvm, IterInfo, Kernel, LbfgsConfig, LinearKernel, RbfKernel, dual_ppca, fit, loo_1nn_errors, oil, pca,
+    FitReport, Gplvm, IterInfo, Kernel, LbfgsConfig, LinearKernel, RbfKernel, dual_ppca, fit, loo_1nn_errors, pca,
     pca_init,
 };
+use handgrad_tensor::stats::{center_columns, scale_columns};
 use handgrad_tensor::{Matrix, gemm::par_for_threads, init};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::args::RunArgs;
+use crate::report::latent_plot::plot_latents;
+use crate::run_dir;
 
 /// Which kernel to fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -65,16 +70,6 @@ pub struct Args {
     /// Latent initialisation.
     #[arg(long, value_enum, default_value = "pca")]
     init: InitChoice,
-    /// Seed of the random initialisation (--init random).
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Threads for faer's Cholesky and products (1 = sequential, usually fastest on 2 cores).
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Folder holding DataTrn.txt and DataTrnLbls.txt (default: `<root>/datasets/oil`, installed by
-    /// `cargo xtask fetch-oil` first when missing).
-    #[arg(long)]
-    data: Option<PathBuf>,
     /// Initial noise variance β⁻¹ (the other hyperparameters start at 1, like GPy's defaults).
     #[arg(long, default_value_t = 1.0)]
     init_noise_variance: f64,
@@ -86,15 +81,16 @@ pub struct Args {
     /// Print the likelihood every this many iterations (every iteration goes to trace.csv).
     #[arg(long, default_value_t = 25)]
     log_every: usize,
-    /// Run folder (default: `<root>/runs/gplvm-<kernel>`).
-    #[arg(long)]
-    out: Option<PathBuf>,
+    /// Seed (of the random initialisation, --init random), threads, data (a folder holding
+    /// DataTrn.txt and DataTrnLbls.txt), run folder, progress.
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.latent_dim >= 1, "--latent-dim must be at least 1");
-    let dir = resolve_data(args.data.as_deref())?;
+    let dir = crate::fetch::oil_dir(args.run.data.as_deref())?;
     let data = oil::load(&dir)?;
     let mut y = data.y.clone();
     center_columns(&mut y);
@@ -103,11 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         scale_columns(&mut y);
     }
     let (n, d) = y.shape();
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::workspace_root().join(format!("runs/gplvm-{}", kernel_name(args.kernel))));
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create run folder {}", out.display()))?;
+    let out = run_dir::create(args.run.out.as_deref(), &format!("gplvm-{}", kernel_name(args.kernel)), args.run.seed)?;
     println!(
         "oil flow: {n} points × {d} features from {} (centred{})",
         dir.display(),
@@ -125,7 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let x0 = match args.init {
         InitChoice::Pca => pca_init(&y, args.latent_dim.min(d))?,
-        InitChoice::Random => init::randn(n, args.latent_dim, 1.0, &mut init::rng_from_seed(args.seed)),
+        InitChoice::Random => init::randn(n, args.latent_dim, 1.0, &mut init::rng_from_seed(args.run.seed)),
     };
     anyhow::ensure!(
         x0.cols() == args.latent_dim,
@@ -133,7 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.latent_dim
     );
     let cfg = LbfgsConfig { max_evals: args.max_evals, grad_tol: args.grad_tol, ..Default::default() };
-    let par = par_for_threads(args.threads);
+    let par = par_for_threads(args.run.threads);
     anyhow::ensure!(args.init_noise_variance > 0.0, "--init-noise-variance must be positive");
     let beta = 1.0 / args.init_noise_variance;
     let fitted = match args.kernel {
@@ -151,13 +143,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         writeln!(summary, "closed-form (dual PPCA) maximum {:.7}; relative gap {rel:.2e}", oracle.log_likelihood)?;
     }
     print!("{summary}");
-    std::fs::write(out.join("summary.txt"), &summary)?;
+    let json = serde_json::json!({ "kernel": kernel_name(args.kernel), "latent_dim": args.latent_dim,
+        "preprocess": format!("{:?}", args.preprocess), "log_likelihood": fitted.log_likelihood,
+        "loo_1nn_errors": { "gplvm": gp_errors, "pca": pca_errors, "raw": raw_errors, "pca_centred": centred_pca_errors },
+        "n": n, "d": d, "max_evals": args.max_evals, "seed": args.run.seed, "threads": args.run.threads,
+        "data_dir": dir.display().to_string(), "command": run_dir::command_line() });
+    run_dir::write_summary(&out, &json, &summary)?;
     write_latent_csv(&out.join("latent.csv"), &pca_scores, &fitted.x, &data.labels)?;
     let titles = [
         format!("PCA ({pca_errors} LOO 1-NN errors)"),
         format!("GP-LVM {} ({gp_errors} errors)", kernel_name(args.kernel)),
     ];
-    plot_latents(&out.join("latent.svg"), &[&pca_scores, &fitted.x], &titles, &data.labels)?;
+    plot_latents(&out.join("latent.svg"), &[&pca_scores, &fitted.x], &titles, &data.labels, &oil::CLASS_NAMES)?;
     println!("wrote {}/{{latent.svg, latent.csv, trace.csv, summary.txt}}", out.display());
     Ok(())
 }
@@ -167,18 +164,6 @@ fn kernel_name(k: KernelChoice) -> &'static str {
         KernelChoice::Linear => "linear",
         KernelChoice::Rbf => "rbf",
     }
-}
-
-/// The data folder: --data as given, else the installed copy from `crate::fetch::ensure_oil`
-/// (which installs it first when missing and says where it came from).
-fn resolve_data(arg: Option<&Path>) -> anyhow::Result<PathBuf> {
-    if let Some(p) = arg {
-        println!("data: {} (from --data)", p.display());
-        return Ok(p.to_path_buf());
-    }
-    let dir = crate::fetch::ensure_oil(None)?;
-    println!("data: {} (installed copy)", dir.display());
-    Ok(dir)
 }
 
 /// A fitted model's latent points, likelihood and a text summary.
@@ -202,7 +187,7 @@ fn fit_kernel<K: Kernel + std::fmt::Debug>(
     let mut theta = model.pack(x0, &kernel);
     let l0 = model.log_likelihood(&theta)?;
     println!("GP-LVM ({} kernel, q = {}): initial L = {l0:.4}, {} parameters", K::NAME, x0.cols(), theta.len());
-    let bar = ProgressBar::new(cfg.max_evals as u64);
+    let bar = if args.run.quiet { ProgressBar::hidden() } else { ProgressBar::new(cfg.max_evals as u64) };
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} evals [{elapsed_precise}] {msg}")?);
     let mut trace = String::from("iter,evals,log_likelihood,grad_norm_inf,step,seconds\n");
     let t = Instant::now();
@@ -243,7 +228,7 @@ fn fit_kernel<K: Kernel + std::fmt::Debug>(
         summary,
         "fit time {fit_secs:.2} s ({:.1} ms per evaluation, {} thread(s))",
         1e3 * fit_secs / o.evals as f64,
-        args.threads
+        args.run.threads
     )?;
     Ok(Fitted { x, log_likelihood: rep.log_likelihood, summary })
 }
@@ -260,40 +245,4 @@ fn write_latent_csv(path: &Path, pca: &Matrix<f64>, gp: &Matrix<f64>, labels: &[
         s.push('\n');
     }
     std::fs::write(path, s).with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// Side-by-side SVG scatter plots of the first two latent dimensions, coloured by class.
-fn plot_latents(path: &Path, panels: &[&Matrix<f64>], titles: &[String], labels: &[usize]) -> anyhow::Result<()> {
-    use plotters::prelude::*;
-    let root = SVGBackend::new(path, (1200, 560)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let colours = [RGBColor(220, 50, 47), RGBColor(38, 139, 210), RGBColor(133, 153, 0)];
-    for ((area, x), title) in root.split_evenly((1, panels.len())).iter().zip(panels).zip(titles) {
-        let col = |c: usize| (0..x.rows()).map(move |i| if c < x.cols() { x.get(i, c) } else { 0.0 });
-        let range = |c: usize| {
-            let (lo, hi) = col(c).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-            let pad = 0.05 * (hi - lo).max(1e-9);
-            (lo - pad)..(hi + pad)
-        };
-        let mut chart = ChartBuilder::on(area)
-            .caption(title, ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(48)
-            .build_cartesian_2d(range(0), range(1))?;
-        chart.configure_mesh().x_desc("latent dimension 1").y_desc("latent dimension 2").draw()?;
-        for (class, name) in oil::CLASS_NAMES.iter().enumerate() {
-            let colour = colours[class];
-            let points = (0..x.rows())
-                .filter(|&i| labels[i] == class)
-                .map(|i| (x.get(i, 0), if x.cols() > 1 { x.get(i, 1) } else { 0.0 }));
-            chart
-                .draw_series(points.map(|p| Circle::new(p, 3, colour.filled())))?
-                .label(*name)
-                .legend(move |(a, b)| Circle::new((a + 5, b), 4, colour.filled()));
-        }
-        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
-    }
-    root.present().with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

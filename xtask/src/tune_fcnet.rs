@@ -1,36 +1,32 @@
 //! `cargo xtask tune fcnet`: the notebook's hyperparameter search, within a budget.
 //!
-//! Random search (default) draws the learning rate and reg log-uniformly between the smallest and
-//! largest values given, and hidden sizes, epochs and decay from the lists; grid search tries
-//! every combination of the lists. Trials run one after another until `--trials` or
+//! Thin: flags → a [`SearchSpace`] around the model's defaults ([`Recipe::defaults`], the same
+//! table `train fcnet` uses) → one [`handgrad_fcnet::train()`] per candidate until `--trials` or
 //! `--budget-minutes` is used up (a trial that has started is finished). It prints a table sorted
 //! by validation accuracy, writes it to `trials.csv`, keeps the best model (a full run folder:
 //! checkpoint, plots, weight picture, summary), and measures the best model's test accuracy once
 //! (or says that the test batch is missing).
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
-use handgrad_cifar::SplitConfig;
-use handgrad_tensor::init::rng_from_seed;
+use handgrad_cifar::Layout;
+use handgrad_fcnet::{ModelKind, Outcome, Recipe, SearchSpace};
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::Rng as _;
 
-use crate::train_fcnet::fcnet::config::{DtypeArg, LayoutArg, ModelKind, RunConfig, Update};
-use crate::train_fcnet::fcnet::data::{Cifar, resolve_dir};
-use crate::train_fcnet::fcnet::driver::{self, Outcome};
-use crate::train_fcnet::fcnet::report::{self, Summary};
-use crate::train_fcnet::test_accuracy;
+use crate::args::{Hidden, RunArgs, hidden_sizes, layouts, model_kinds, update_kinds};
+use crate::fcnet_run::{self, Summary};
+use crate::run_dir;
 
 /// Flags.
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_long_help = AFTER_HELP)]
 pub struct Args {
     /// Which net to tune (see `cargo xtask train fcnet --help`).
-    #[arg(long, value_enum, default_value_t = ModelKind::TwoLayer)]
-    pub model: ModelKind,
+    #[arg(long, value_parser = model_kinds(), default_value = "two-layer")]
+    pub model: String,
     /// `random`: draw --trials configurations; `grid`: try every combination of the lists.
     #[arg(long, value_enum, default_value_t = Search::Random)]
     pub search: Search,
@@ -40,10 +36,11 @@ pub struct Args {
     /// L2 strengths: random search draws log-uniformly between the smallest and the largest.
     #[arg(long, value_delimiter = ',', default_values_t = [1e-3, 0.5])]
     pub reg: Vec<f64>,
-    /// Architectures to choose from, comma-separated; layers of one architecture joined by `x`
-    /// (two-layer: single sizes, e.g. `100,200,300`; fc: e.g. `100x100,200x100`).
-    #[arg(long, value_delimiter = ',', default_values_t = ["100".to_string(), "200".to_string(), "300".to_string()])]
-    pub hidden: Vec<String>,
+    /// One candidate architecture: hidden layer sizes, comma-separated (as in `train fcnet`);
+    /// repeat the flag for more candidates, e.g. `--hidden 100 --hidden 200`
+    /// [two-layer: 100, 200 and 300; fc: 100,100].
+    #[arg(long, value_parser = hidden_sizes, value_name = "H1,H2,...", action = clap::ArgAction::Append)]
+    pub hidden: Vec<Hidden>,
     /// Training lengths in epochs to choose from.
     #[arg(long, value_delimiter = ',', default_values_t = [5.0, 10.0])]
     pub epochs: Vec<f64>,
@@ -51,41 +48,32 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_values_t = [0.9, 0.95])]
     pub lr_decay: Vec<f64>,
     /// Update rule (fc only; the two-layer net uses plain SGD) [fc: adam].
-    #[arg(long, value_enum)]
-    pub update: Option<Update>,
+    #[arg(long, value_parser = update_kinds())]
+    pub update: Option<String>,
     /// fc only: dropout probability for every trial.
     #[arg(long, default_value_t = 0.0)]
     pub dropout: f64,
     /// fc only: batch normalisation in every trial.
     #[arg(long)]
     pub batchnorm: bool,
-    /// Minibatch size.
-    #[arg(long, default_value_t = 200)]
-    pub batch: usize,
+    /// Rows per minibatch (default 200).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
     /// Std of the initial weights [two-layer: 1e-4; fc: 1e-2].
     #[arg(long)]
     pub weight_scale: Option<f64>,
+    /// Row layout [two-layer: hwc; fc: chw].
+    #[arg(long, value_parser = layouts())]
+    pub layout: Option<String>,
     /// Most trials to run (random search; grid search stops at the end of the grid).
     #[arg(long, default_value_t = 8)]
     pub trials: usize,
     /// Start no new trial after this many minutes.
     #[arg(long, default_value_t = 15.0)]
     pub budget_minutes: f64,
-    /// Seed of the search (which configurations are drawn) and of every trial's training.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Threads for the matrix products.
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
-    /// CIFAR-10: an extracted folder (used in place) or an archive; installed when missing.
-    #[arg(long, value_name = "PATH")]
-    pub data: Option<PathBuf>,
-    /// Folder for the table and the best run [runs/fcnet-tune-MODEL-YYYYMMDD-HHMMSS-sSEED].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Row layout [two-layer: hwc; fc: chw].
-    #[arg(long, value_enum)]
-    pub layout: Option<LayoutArg>,
+    /// Seed (of the search's draws and of every trial's training), threads, data, run folder.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// Search strategy.
@@ -100,72 +88,74 @@ pub enum Search {
 const AFTER_HELP: &str = "\
 Examples:
   cargo xtask tune fcnet                                    # 8 random two-layer trials, 15 min budget
-  cargo xtask tune fcnet --search grid --lr 5e-4,1e-3 --reg 0.05,0.25 --hidden 100,200 --epochs 5 --lr-decay 0.95
-  cargo xtask tune fcnet --model fc --hidden 100x100,200x100 --batchnorm --trials 6";
+  cargo xtask tune fcnet --search grid --lr 5e-4,1e-3 --reg 0.05,0.25 --hidden 100 --hidden 200 --epochs 5 --lr-decay 0.95
+  cargo xtask tune fcnet --model fc --hidden 100,100 --hidden 200,100 --batchnorm --trials 6";
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let start = Instant::now();
-    let dir = resolve_dir(args.data.as_deref())?;
-    let candidates = candidates(&args)?;
-    let split = SplitConfig::default();
-    let cifar = Cifar::open(&dir, split)?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        let kind = if args.model == ModelKind::Fc { "tune-fc" } else { "tune-two-layer" };
-        report::unique_run_dir(&crate::workspace_root(), kind, args.seed)
-    });
+    let dir = crate::fetch::cifar_dir(args.run.data.as_deref())?;
+    let base = base_recipe(&args)?;
+    let candidates = candidates(&args, &base)?;
+    let data = crate::train_fcnet::open(&dir, &base)?;
+    let out = run_dir::create(args.run.out.as_deref(), &format!("tune-fcnet-{}", base.model.name()), base.seed)?;
     println!("{} trial(s) planned, budget {} min; data {}", candidates.len(), args.budget_minutes, dir.display());
     let bar = ProgressBar::new(candidates.len() as u64);
     bar.set_style(ProgressStyle::with_template("[{elapsed_precise}] trial {pos}/{len} {wide_msg}").expect("template"));
-    let mut rows: Vec<(RunConfig, f64, f64)> = Vec::new();
-    let mut best: Option<Outcome<f32>> = None;
-    for cfg in candidates {
+    let mut rows: Vec<(Recipe, f64, f64)> = Vec::new();
+    let mut best: Option<(Recipe, Outcome<f32>)> = None;
+    for recipe in candidates {
         if start.elapsed().as_secs_f64() > 60.0 * args.budget_minutes {
             bar.suspend(|| println!("budget of {} min used up: stopping", args.budget_minutes));
             break;
         }
-        bar.set_message(cfg.short());
-        let outcome = match driver::train::<f32>(&cfg, &cifar, false) {
-            Ok(o) => o,
-            Err(e) => {
-                bar.suspend(|| println!("{}: failed: {e}", cfg.short()));
-                rows.push((cfg, f64::NAN, f64::NAN));
-                bar.inc(1);
-                continue;
+        bar.set_message(recipe.short());
+        match handgrad_fcnet::train::<f32>(&recipe, &data, |_| ControlFlow::Continue(())) {
+            Ok(outcome) => {
+                let (acc, secs) = (outcome.val_acc, outcome.train_time.as_secs_f64());
+                bar.suspend(|| println!("val {acc:.4}  {secs:>6.1} s  {recipe}"));
+                rows.push((recipe.clone(), acc, secs));
+                if best.as_ref().is_none_or(|(_, b)| acc > b.val_acc) {
+                    best = Some((recipe, outcome));
+                }
             }
-        };
-        let (acc, secs) = (outcome.val_acc, outcome.train_time.as_secs_f64());
-        bar.suspend(|| println!("val {acc:.4}  {secs:>6.1} s  {}", cfg.short()));
-        rows.push((cfg, outcome.val_acc, outcome.train_time.as_secs_f64()));
-        if best.as_ref().is_none_or(|b| outcome.val_acc > b.val_acc) {
-            best = Some(outcome);
+            Err(e) => {
+                bar.suspend(|| println!("{recipe}: failed: {e}"));
+                rows.push((recipe, f64::NAN, f64::NAN));
+            }
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let Some(mut best) = best else { bail!("no trial finished; see the messages above") };
+    let Some((recipe, mut best)) = best else { bail!("no trial finished; see the messages above") };
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let table = table(&rows);
-    print!("{table}");
-    std::fs::create_dir_all(&out)?;
+    print!("{}", table(&rows));
     std::fs::write(out.join("trials.csv"), trials_csv(&rows))?;
-    let cfg = rows.iter().find(|r| r.1 == best.val_acc).map(|r| r.0.clone()).expect("best is in the table");
-    let test = test_accuracy(&mut best.model, &cifar, cfg.layout);
-    let summary = Summary::new(&cfg, &best, test, &dir, start.elapsed().as_secs_f64());
-    report::write_run(&out.join("best"), &best, &summary)?;
-    println!("best: {}", cfg.short());
+    let test = fcnet_run::test_accuracy(&mut best.model, &data, recipe.layout, recipe.threads);
+    let summary = Summary::new(&recipe, &best, test, &dir, start.elapsed().as_secs_f64());
+    let best_dir = out.join("best");
+    std::fs::create_dir_all(&best_dir)?;
+    fcnet_run::write_run(&best_dir, &best, &summary)?;
+    println!("best: {recipe}");
     print!("{}", summary.text());
-    println!("table: {}; best run folder: {}", out.join("trials.csv").display(), out.join("best").display());
+    println!("table: {}; best run folder: {}", out.join("trials.csv").display(), best_dir.display());
     Ok(())
 }
 
-/// The configurations to try, in order.
-fn candidates(args: &Args) -> Result<Vec<RunConfig>> {
-    let two = args.model == ModelKind::TwoLayer;
-    let archs: Vec<Vec<usize>> = args.hidden.iter().map(|h| parse_arch(h)).collect::<Result<_>>()?;
-    if two && archs.iter().any(|a| a.len() != 1) {
-        bail!("the two-layer net has one hidden layer: give single sizes to --hidden (e.g. 100,200)");
-    }
+/// The model's defaults with the flags every trial shares.
+fn base_recipe(args: &Args) -> Result<Recipe> {
+    let model: ModelKind = args.model.parse().map_err(anyhow::Error::msg)?;
+    let mut r = Recipe::defaults(model);
+    r.update = args.update.as_deref().and_then(handgrad_nn::optim::UpdateKind::from_name).unwrap_or(r.update);
+    r.batch_size = args.batch_size.unwrap_or(r.batch_size);
+    r.weight_scale = args.weight_scale.unwrap_or(r.weight_scale);
+    r.layout = args.layout.as_deref().and_then(Layout::from_name).unwrap_or(r.layout);
+    (r.dropout, r.batchnorm, r.seed, r.threads) = (args.dropout, args.batchnorm, args.run.seed, args.run.threads);
+    Ok(r)
+}
+
+/// The candidates to try, in order; each is validated.
+fn candidates(args: &Args, base: &Recipe) -> Result<Vec<Recipe>> {
     for (name, v) in
         [("--lr", &args.lr), ("--reg", &args.reg), ("--epochs", &args.epochs), ("--lr-decay", &args.lr_decay)]
     {
@@ -173,124 +163,56 @@ fn candidates(args: &Args) -> Result<Vec<RunConfig>> {
             bail!("{name} needs non-negative numbers");
         }
     }
-    let base = |hidden: Vec<usize>, lr: f64, reg: f64, epochs: f64, decay: f64, seed: u64| {
-        let per_epoch = (SplitConfig::default().train / args.batch.max(1)).max(1);
-        RunConfig {
-            model: args.model,
-            hidden,
-            update: args.update.unwrap_or(if two { Update::Sgd } else { Update::Adam }),
-            learning_rate: lr,
-            lr_decay: decay,
-            reg,
-            batch: args.batch.max(1),
-            iters: ((epochs * per_epoch as f64).round() as usize).max(1),
-            weight_scale: args.weight_scale.unwrap_or(if two { 1e-4 } else { 1e-2 }),
-            dropout: args.dropout,
-            batchnorm: args.batchnorm,
-            seed,
-            threads: args.threads.max(1),
-            layout: args.layout.unwrap_or(if two { LayoutArg::Hwc } else { LayoutArg::Chw }),
-            dtype: DtypeArg::F32,
-            train_rows: SplitConfig::default().train,
-            val_rows: SplitConfig::default().val,
+    let hidden = if args.hidden.is_empty() {
+        match base.model {
+            ModelKind::TwoLayer => vec![vec![100], vec![200], vec![300]],
+            ModelKind::Fc => vec![base.hidden.clone()],
         }
+    } else {
+        args.hidden.iter().map(|Hidden(h)| h.clone()).collect()
     };
-    let mut out = Vec::new();
-    match args.search {
-        Search::Grid => {
-            for h in &archs {
-                for &lr in &args.lr {
-                    for &reg in &args.reg {
-                        for &e in &args.epochs {
-                            for &d in &args.lr_decay {
-                                out.push(base(h.clone(), lr, reg, e, d, args.seed));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        Search::Random => {
-            let mut rng = rng_from_seed(args.seed);
-            for _ in 0..args.trials {
-                let lr = log_uniform(&mut rng, &args.lr);
-                let reg = log_uniform(&mut rng, &args.reg);
-                let h = archs[rng.random_range(0..archs.len())].clone();
-                let e = args.epochs[rng.random_range(0..args.epochs.len())];
-                let d = args.lr_decay[rng.random_range(0..args.lr_decay.len())];
-                out.push(base(h, lr, reg, e, d, args.seed));
-            }
-        }
+    let space = SearchSpace {
+        lr: args.lr.clone(),
+        reg: args.reg.clone(),
+        hidden,
+        epochs: args.epochs.clone(),
+        lr_decay: args.lr_decay.clone(),
+    };
+    let list = match args.search {
+        Search::Grid => space.grid(base),
+        Search::Random => space.random(base, args.trials, base.seed),
+    };
+    for r in &list {
+        r.validate()?;
     }
-    Ok(out)
+    Ok(list)
 }
 
-/// `100x100` → `[100, 100]`.
-fn parse_arch(s: &str) -> Result<Vec<usize>> {
-    let sizes: Vec<usize> = s.split('x').map(|p| p.trim().parse::<usize>()).collect::<Result<_, _>>()?;
-    if sizes.contains(&0) {
-        bail!("--hidden: sizes must be positive in '{s}'");
-    }
-    Ok(sizes)
-}
-
-/// A draw between the smallest and largest of `v`, uniform in log space (0 stays 0).
-fn log_uniform(rng: &mut handgrad_tensor::init::Rng, v: &[f64]) -> f64 {
-    let (lo, hi) = v.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));
-    if lo <= 0.0 || hi <= lo {
-        return hi;
-    }
-    (lo.ln() + (hi.ln() - lo.ln()) * rng.random::<f64>()).exp()
-}
-
-fn table(rows: &[(RunConfig, f64, f64)]) -> String {
+fn table(rows: &[(Recipe, f64, f64)]) -> String {
     let mut s = String::from("\n  rank  val acc   train s  configuration\n");
-    for (i, (cfg, acc, secs)) in rows.iter().enumerate() {
-        let _ = writeln!(s, "  {:>4}  {acc:>7.4}  {secs:>8.1}  {}", i + 1, cfg.short());
+    for (i, (r, acc, secs)) in rows.iter().enumerate() {
+        let _ = writeln!(s, "  {:>4}  {acc:>7.4}  {secs:>8.1}  {r}", i + 1);
     }
     s
 }
 
-fn trials_csv(rows: &[(RunConfig, f64, f64)]) -> String {
-    let mut s =
-        String::from("rank,val_acc,train_seconds,hidden,learning_rate,reg,epochs,lr_decay,iters,update,batch\n");
-    for (i, (c, acc, secs)) in rows.iter().enumerate() {
-        let hidden: Vec<String> = c.hidden.iter().map(usize::to_string).collect();
-        let update = serde_json::to_value(c.update).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+fn trials_csv(rows: &[(Recipe, f64, f64)]) -> String {
+    let mut s = String::from("rank,val_acc,train_seconds,hidden,lr,reg,epochs,lr_decay,iters,update,batch_size\n");
+    for (i, (r, acc, secs)) in rows.iter().enumerate() {
+        let hidden: Vec<String> = r.hidden.iter().map(usize::to_string).collect();
         let _ = writeln!(
             s,
-            "{},{acc},{secs},{},{},{},{},{},{},{update},{}",
+            "{},{acc},{secs},{},{},{},{},{},{},{},{}",
             i + 1,
             hidden.join("x"),
-            c.learning_rate,
-            c.reg,
-            c.epochs(),
-            c.lr_decay,
-            c.iters,
-            c.batch
+            r.lr,
+            r.reg,
+            r.epochs(),
+            r.lr_decay,
+            r.iters,
+            r.update.name(),
+            r.batch_size
         );
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn architectures_parse() {
-        assert_eq!(parse_arch("100x50").unwrap(), [100, 50]);
-        assert_eq!(parse_arch("300").unwrap(), [300]);
-        assert!(parse_arch("100x0").is_err() && parse_arch("abc").is_err());
-    }
-
-    #[test]
-    fn log_uniform_stays_in_range() {
-        let mut rng = rng_from_seed(1);
-        for _ in 0..100 {
-            let v = log_uniform(&mut rng, &[1e-4, 1e-2]);
-            assert!((1e-4..=1e-2).contains(&v), "{v}");
-        }
-        assert_eq!(log_uniform(&mut rng, &[0.5]), 0.5);
-    }
 }

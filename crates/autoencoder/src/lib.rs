@@ -8,28 +8,32 @@
 //!   two-path derivation is in [`linear`];
 //! - [`TiedNonlinearAe`]: loss `½‖f(Wᵀ f(W x)) − x‖²` for `f` ∈ [`Activation`] (sigmoid, tanh,
 //!   ReLU, identity), backward in exact reverse order of the forward ([`nonlinear`]);
-//! - [`Pca`]: `C = XᵀX/N`, its eigen-decomposition (faer), the optimal loss `½Σ_{j>m} λ_j`, and
+//! - both are built from handgrad-nn's kernels (linear maps `x·Wᵀ` and `x·W`, activations, the
+//!   squared error) and implement its `Model`: the parameters are the one matrix `W`, and so is
+//!   the gradient;
+//! - [`Pca`]: `C = XᵀX/N`, its eigen-decomposition (handgrad-tensor's PCA), the optimal loss `½Σ_{j>m} λ_j`, and
 //!   [`Pca::compare`]: principal angles, `‖WWᵀ − I‖`, `eig(WCWᵀ)` against `λ_1..λ_m` ([`pca`]);
-//! - [`train`]: a seeded mini-batch loop with handgrad-nn's optimizers (SGD, Adam, ...) and a step
-//!   learning-rate schedule.
+//! - [`fit`]: training against the PCA optimum with handgrad-nn's one loop (shuffled minibatches, a
+//!   step learning-rate schedule, any update rule), the full-data loss every few iterations, and the
+//!   full-batch polish at `1/(4λ₁)`.
 //!
 //! Shapes: rows are samples, `x: (n_samples, n)`, `W: (m, n)`.
 //!
 //! ```
-//! use handgrad_autoencoder::{LinearGrads, Pca, TiedLinearAe};
+//! use handgrad_autoencoder::{Pca, TiedLinearAe};
 //! use handgrad_tensor::{Matrix, Par};
 //!
 //! // Four samples in 3-D, code size 1. W = the top eigenvector reaches the PCA optimum.
 //! let x = Matrix::from_rows(&[[2.0, 0.1, 0.0], [-2.0, 0.0, 0.1], [1.0, -0.1, 0.0], [-1.0, 0.0, -0.1]]);
 //! let pca = Pca::fit(&x, Par::Seq).unwrap();
 //! let ae = TiedLinearAe::new(pca.components(1));
-//! let (loss, cache) = ae.forward(&x);
+//! let (loss, mut cache) = ae.forward(&x);
 //! assert!((loss - pca.optimal_loss(1)).abs() < 1e-12);
 //!
 //! // ... where the gradient vanishes.
-//! let mut grads = LinearGrads::new(1, 3);
-//! ae.backward(&x, &cache, &mut grads);
-//! assert!(handgrad_tensor::ops::max_abs(&grads.dw) < 1e-12);
+//! let mut dw = Matrix::zeros(1, 3);
+//! ae.backward(&x, &mut cache, &mut dw, Par::Seq);
+//! assert!(handgrad_tensor::ops::max_abs(&dw) < 1e-12);
 //! assert!(pca.compare(&ae.w).unwrap().max_angle() < 1e-12);
 //! ```
 #![no_std]
@@ -38,24 +42,24 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod activation;
-mod decomp;
+pub mod fit;
 pub mod linear;
+mod model;
 pub mod nonlinear;
 pub mod pca;
-pub mod train;
 
-pub use activation::Activation;
-pub use linear::{LinearCache, LinearGrads, TiedLinearAe};
-pub use nonlinear::{NonlinearCache, NonlinearGrads, TiedNonlinearAe};
+pub use handgrad_nn::layers::Activation;
+pub use linear::{LinearCache, TiedLinearAe};
+pub use nonlinear::{NonlinearCache, TiedNonlinearAe};
 pub use pca::{Pca, PcaComparison};
 
 /// Numerical failures of the PCA oracle.
 #[derive(Debug, thiserror::Error)]
 pub enum PcaError {
-    /// An iterative factorisation did not converge.
+    /// An iterative factorisation did not converge, or was given NaN/∞.
     #[error(
-        "{what} of a ({rows}, {cols}) matrix did not converge; check the data and weights for NaN or infinite values"
+        "{what} of a ({rows}, {cols}) matrix failed (no convergence, or NaN/inf entries); check the data and weights \
+         for NaN or infinite values"
     )]
     NoConvergence {
         /// Which factorisation.
@@ -65,4 +69,10 @@ pub enum PcaError {
         /// Columns of the factorised matrix.
         cols: usize,
     },
+}
+
+impl From<handgrad_tensor::linalg::NoConvergence> for PcaError {
+    fn from(e: handgrad_tensor::linalg::NoConvergence) -> Self {
+        Self::NoConvergence { what: e.what, rows: e.rows, cols: e.cols }
+    }
 }

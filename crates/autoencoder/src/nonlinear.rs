@@ -1,50 +1,47 @@
 //! The tied nonlinear autoencoder: loss `½‖f(Wᵀ f(W x)) − x‖²` for an elementwise `f`
-//! ([`Activation`]: sigmoid, tanh, ReLU, identity).
+//! ([`Activation`]: sigmoid, tanh, ReLU, identity), built from handgrad-nn's kernels.
 //!
 //! Shapes (rows are samples): `x: (N, n)`, `W: (m, n)`.
 //!
 //! # Forward (batched, rows are samples)
 //! ```text
-//! A1 = X Wᵀ        (N, m)   encoder pre-activation
-//! H  = f(A1)       (N, m)   code
-//! A2 = H W         (N, n)   decoder pre-activation (the tied weights, transposed)
-//! Y  = f(A2)       (N, n)   reconstruction
-//! L  = ‖Y − X‖² / 2N
+//! A1 = X Wᵀ        (N, m)   encoder pre-activation           linear_t_forward
+//! H  = f(A1)       (N, m)   code                             Activation::forward
+//! A2 = H W         (N, n)   decoder pre-activation (tied)    linear_forward
+//! Y  = f(A2)       (N, n)   reconstruction                   Activation::forward
+//! L  = ‖Y − X‖² / 2N                                         squared_error_loss_into
 //! ```
 //!
 //! # Backward (exact reverse order)
 //! ```text
-//! dY  = (Y − X) / N
-//! dA2 = dY ⊙ f'(A2)
-//! dW  = Hᵀ dA2              decoder path (A2 = H W)
-//! dH  = dA2 Wᵀ
-//! dA1 = dH ⊙ f'(A1)
-//! dW += dA1ᵀ X              encoder path (A1 = X Wᵀ)
+//! dY  = (Y − X) / N                                          (from the loss)
+//! dA2 = dY ⊙ f'(A2)                                          Activation::backward_inplace
+//! dW  = Hᵀ dA2,  dH = dA2 Wᵀ   decoder path (A2 = H W)       linear_backward
+//! dA1 = dH ⊙ f'(A1)                                          Activation::backward_inplace
+//! dW += dA1ᵀ X                 encoder path (A1 = X Wᵀ)      linear_t_backward, Accum::Add
 //! ```
 //! As in the linear model ([`crate::linear`]), `W` reaches the loss along two paths and their
 //! gradients add (law of total derivatives). With `f` = identity this is exactly
 //! `W (XᵀR + RᵀX) / N`. Source: backpropagation as in Rumelhart, Hinton & Williams (1986); the
 //! tied-weight architecture as in Vincent et al. (2010), "Stacked denoising autoencoders".
 
-use handgrad_tensor::gemm::{matmul, matmul_nt, matmul_tn};
+use handgrad_nn::layers::{Activation, linear_backward, linear_forward, linear_t_backward, linear_t_forward};
+use handgrad_nn::loss::squared_error_loss_into;
 use handgrad_tensor::matrix::assert_shape;
-use handgrad_tensor::{Accum, Matrix, Par, Scalar, ops};
+use handgrad_tensor::{Accum, Matrix, Par, Scalar};
 
-use crate::Activation;
-
-/// A tied autoencoder `x ↦ f(Wᵀ f(W x))` with weights `w: (m, n)`.
-#[derive(Clone, Debug)]
+/// A tied autoencoder `x ↦ f(Wᵀ f(W x))` with weights `w: (m, n)`; its parameters are `W`, the
+/// gradient a matrix of the same shape.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TiedNonlinearAe<T: Scalar> {
     /// The tied weights, `(m, n)`.
     pub w: Matrix<T>,
     /// The nonlinearity applied after the encoder and after the decoder.
     pub activation: Activation,
-    /// Threads for the GEMMs (`Par::Seq` by default).
-    pub par: Par,
 }
 
-/// What [`TiedNonlinearAe::forward`] keeps for the backward pass.
-#[derive(Clone, Debug)]
+/// What [`TiedNonlinearAe::forward_into`] keeps for the backward pass (sized to the batch on use).
+#[derive(Clone, Debug, Default)]
 pub struct NonlinearCache<T: Scalar> {
     /// `A1 = X Wᵀ`, `(N, m)`.
     pub a1: Matrix<T>,
@@ -54,51 +51,24 @@ pub struct NonlinearCache<T: Scalar> {
     pub a2: Matrix<T>,
     /// `Y = f(A2)`, the reconstructions, `(N, n)`.
     pub y: Matrix<T>,
-}
-
-/// The gradient of [`TiedNonlinearAe`], with the backward pass's scratch buffers.
-#[derive(Clone, Debug)]
-pub struct NonlinearGrads<T: Scalar> {
-    /// `∂L/∂W`, `(m, n)`: overwritten by every backward call.
-    pub dw: Matrix<T>,
-    /// Scratch `dA2`, `(N, n)`.
-    da2: Matrix<T>,
-    /// Scratch `dH`, then `dA1` in place, `(N, m)`.
-    da1: Matrix<T>,
-}
-
-impl<T: Scalar> NonlinearCache<T> {
-    /// Empty buffers; [`TiedNonlinearAe::forward_into`] sizes them to the batch.
-    pub fn new() -> Self {
-        Self { a1: Matrix::zeros(0, 0), h: Matrix::zeros(0, 0), a2: Matrix::zeros(0, 0), y: Matrix::zeros(0, 0) }
-    }
-}
-
-impl<T: Scalar> Default for NonlinearCache<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Scalar> NonlinearGrads<T> {
-    /// Zero gradient for weights of shape `(m, n)`.
-    pub fn new(m: usize, n: usize) -> Self {
-        Self { dw: Matrix::zeros(m, n), da2: Matrix::zeros(0, n), da1: Matrix::zeros(0, m) }
-    }
+    /// `dY = (Y − X)/N`, then `dA2` in place, `(N, n)`.
+    pub dy: Matrix<T>,
+    /// Backward scratch `dH`, then `dA1` in place, `(N, m)`.
+    pub dh: Matrix<T>,
 }
 
 impl<T: Scalar> TiedNonlinearAe<T> {
-    /// Wraps weights `w: (m, n)` and a nonlinearity, single-threaded.
+    /// Wraps weights `w: (m, n)` and a nonlinearity.
     pub fn new(w: Matrix<T>, activation: Activation) -> Self {
-        Self { w, activation, par: Par::Seq }
+        Self { w, activation }
     }
 
-    /// The batch loss `‖f(f(X Wᵀ) W) − X‖² / 2N` and the cache for [`backward`](Self::backward).
-    /// `x: (N, n)`. Allocates the cache; training loops use [`forward_into`](Self::forward_into).
+    /// The batch loss `‖f(f(X Wᵀ) W) − X‖² / 2N` and the cache for [`backward`](Self::backward), one
+    /// thread. `x: (N, n)`. Allocates the cache; training loops use [`forward_into`](Self::forward_into).
     #[track_caller]
-    pub fn forward(&self, x: &Matrix<T>) -> (T, NonlinearCache<T>) {
-        let mut cache = NonlinearCache::new();
-        let loss = self.forward_into(x, &mut cache);
+    pub fn forward(&self, x: &Matrix<T>) -> (f64, NonlinearCache<T>) {
+        let mut cache = NonlinearCache::default();
+        let loss = self.forward_into(x, &mut cache, Par::Seq);
         (loss, cache)
     }
 
@@ -107,55 +77,52 @@ impl<T: Scalar> TiedNonlinearAe<T> {
     /// # Panics
     /// If `x` has no rows or `x.cols() != n`.
     #[track_caller]
-    pub fn forward_into(&self, x: &Matrix<T>, cache: &mut NonlinearCache<T>) -> T {
-        let (m, n) = self.w.shape();
-        assert!(x.cols() == n, "TiedNonlinearAe::forward: x{:?} does not fit W{:?}", x.shape(), self.w.shape());
-        assert!(x.rows() > 0, "TiedNonlinearAe::forward: empty batch x{:?}", x.shape());
-        let n_samples = x.rows();
-        let f = self.activation;
-        cache.a1.resize(n_samples, m);
-        cache.h.resize(n_samples, m);
-        cache.a2.resize(n_samples, n);
-        cache.y.resize(n_samples, n);
-        matmul_nt(&mut cache.a1, x, &self.w, Accum::Replace, self.par); // A1 = X Wᵀ
-        ops::map(&mut cache.h, &cache.a1, |a| f.apply(a)); // H = f(A1)
-        matmul(&mut cache.a2, &cache.h, &self.w, Accum::Replace, self.par); // A2 = H W
-        ops::map(&mut cache.y, &cache.a2, |a| f.apply(a)); // Y = f(A2)
-        let sq: T = cache.y.as_slice().iter().zip(x.as_slice()).map(|(&y, &x)| (y - x) * (y - x)).sum();
-        sq / T::from_usize(2 * n_samples)
+    pub fn forward_into(&self, x: &Matrix<T>, cache: &mut NonlinearCache<T>, par: Par) -> f64 {
+        self.reconstruct_into(x, cache, par);
+        squared_error_loss_into(&cache.y, x, &mut cache.dy) // L = ‖Y − X‖²/2N, dY = (Y − X)/N
     }
 
-    /// `∂L/∂W` into `grads.dw` (overwritten), for the [`forward`](Self::forward) call on the same
-    /// `x: (N, n)` that produced `cache`. Steps in exact reverse order of the forward (module docs).
+    /// The forward pass up to the reconstructions `cache.y = f(f(X Wᵀ) W)`, which it returns.
+    #[track_caller]
+    pub fn reconstruct_into<'c>(&self, x: &Matrix<T>, cache: &'c mut NonlinearCache<T>, par: Par) -> &'c Matrix<T> {
+        let f = self.activation;
+        assert!(
+            x.cols() == self.w.cols(),
+            "TiedNonlinearAe::forward: x{:?} does not fit W{:?}",
+            x.shape(),
+            self.w.shape()
+        );
+        linear_t_forward(x, &self.w, &mut cache.a1, par); // A1 = X Wᵀ
+        f.forward(&cache.a1, &mut cache.h); // H = f(A1)
+        linear_forward(&cache.h, &self.w, &mut cache.a2, par); // A2 = H W
+        f.forward(&cache.a2, &mut cache.y); // Y = f(A2)
+        &cache.y
+    }
+
+    /// `∂L/∂W` into `dw: (m, n)` (overwritten), for the [`forward_into`](Self::forward_into) call on
+    /// the same `x: (N, n)` that filled `cache`. Steps in exact reverse order of the forward (module
+    /// docs).
     ///
     /// # Panics
-    /// If the shapes of `x`, `cache` or `grads` do not match the forward's.
+    /// If the shapes of `x`, `cache` or `dw` do not match the forward's.
     #[track_caller]
-    pub fn backward(&self, x: &Matrix<T>, cache: &NonlinearCache<T>, grads: &mut NonlinearGrads<T>) {
-        let (m, n) = self.w.shape();
-        let n_samples = x.rows();
-        assert_shape("TiedNonlinearAe::backward: x", x, (cache.y.rows(), n));
-        assert_shape("TiedNonlinearAe::backward: cache.a1", &cache.a1, (n_samples, m));
-        assert_shape("TiedNonlinearAe::backward: grads.dw", &grads.dw, (m, n));
+    pub fn backward(&self, x: &Matrix<T>, cache: &mut NonlinearCache<T>, dw: &mut Matrix<T>, par: Par) {
+        assert_shape("TiedNonlinearAe::backward: x", x, cache.dy.shape());
         let f = self.activation;
-        let inv_n = T::ONE / T::from_usize(n_samples);
-        grads.da2.resize(n_samples, n);
-        grads.da1.resize(n_samples, m);
-        // dY = (Y − X)/N, then dA2 = dY ⊙ f'(A2): one pass.
-        for (((d, &a), &y), &xv) in
-            grads.da2.as_mut_slice().iter_mut().zip(cache.a2.as_slice()).zip(cache.y.as_slice()).zip(x.as_slice())
-        {
-            *d = (y - xv) * inv_n * f.derivative(a, y);
-        }
-        // Decoder path, A2 = H W: dW = Hᵀ dA2.
-        matmul_tn(&mut grads.dw, &cache.h, &grads.da2, Accum::Replace, self.par);
-        // dH = dA2 Wᵀ.
-        matmul_nt(&mut grads.da1, &grads.da2, &self.w, Accum::Replace, self.par);
-        // dA1 = dH ⊙ f'(A1), in place.
-        for ((d, &a), &h) in grads.da1.as_mut_slice().iter_mut().zip(cache.a1.as_slice()).zip(cache.h.as_slice()) {
-            *d *= f.derivative(a, h);
-        }
-        // Encoder path, A1 = X Wᵀ: dW += dA1ᵀ X.
-        matmul_tn(&mut grads.dw, &grads.da1, x, Accum::Add, self.par);
+        let NonlinearCache { a1, h, a2, y, dy, dh } = cache;
+        f.backward_inplace(dy, a2, y); // dA2 = dY ⊙ f'(A2)
+        linear_backward(dy, h, &self.w, dw, Accum::Replace, Some(dh), par); // decoder: dW = Hᵀ dA2, dH = dA2 Wᵀ
+        f.backward_inplace(dh, a1, h); // dA1 = dH ⊙ f'(A1)
+        linear_t_backward(dh, x, &self.w, dw, Accum::Add, None, par); // encoder: dW += dA1ᵀ X
+    }
+
+    /// The reconstructions `f(f(X Wᵀ) W)`, `(N, n)`, for `x: (N, n)`.
+    #[track_caller]
+    pub fn reconstruct(&self, x: &Matrix<T>) -> Matrix<T> {
+        let mut cache = NonlinearCache::default();
+        self.reconstruct_into(x, &mut cache, Par::Seq);
+        cache.y
     }
 }
+
+crate::model::tied_model!(TiedNonlinearAe, NonlinearCache);

@@ -1,8 +1,8 @@
 //! Golden tests: tiny models from explicit weights whose losses and gradients are derived by hand
 //! (or by scalar formulas independent of the matrix code).
 
-use handgrad_autoencoder::{Activation, LinearGrads, NonlinearGrads, TiedLinearAe, TiedNonlinearAe};
-use handgrad_tensor::{Matrix, tol};
+use handgrad_autoencoder::{Activation, TiedLinearAe, TiedNonlinearAe};
+use handgrad_tensor::{Matrix, Par, tol};
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= tol::NAIVE_F64 * (1.0 + b.abs())
@@ -16,13 +16,14 @@ fn close(a: f64, b: f64) -> bool {
 fn linear_single_sample_by_hand() {
     let ae = TiedLinearAe::new(Matrix::from_rows(&[[1.0, 0.0]]));
     let x = Matrix::from_rows(&[[1.0, 2.0]]);
-    let (loss, cache) = ae.forward(&x);
+    let (loss, mut cache) = ae.forward(&x);
     assert_eq!(loss, 2.0);
     assert_eq!(cache.z, Matrix::from_rows(&[[1.0]]));
-    assert_eq!(cache.r, Matrix::from_rows(&[[0.0, -2.0]]));
-    let mut g = LinearGrads::new(1, 2);
-    ae.backward(&x, &cache, &mut g);
-    assert_eq!(g.dw, Matrix::from_rows(&[[0.0, -2.0]]));
+    assert_eq!(cache.xhat, Matrix::from_rows(&[[1.0, 0.0]]));
+    assert_eq!(cache.dxhat, Matrix::from_rows(&[[0.0, -2.0]]), "dX̂ = r/N with r = WᵀWx − x = [0, −2]");
+    let mut dw = Matrix::zeros(1, 2);
+    ae.backward(&x, &mut cache, &mut dw, Par::Seq);
+    assert_eq!(dw, Matrix::from_rows(&[[0.0, -2.0]]));
 }
 
 /// A batch of two averages: with W = [1, 0] the second sample x = [0, 1] has z = 0, r = [0, −1],
@@ -32,11 +33,11 @@ fn linear_single_sample_by_hand() {
 fn linear_batch_is_the_average() {
     let ae = TiedLinearAe::new(Matrix::from_rows(&[[1.0, 0.0]]));
     let x = Matrix::from_rows(&[[1.0, 2.0], [0.0, 1.0]]);
-    let (loss, cache) = ae.forward(&x);
+    let (loss, mut cache) = ae.forward(&x);
     assert_eq!(loss, 1.25);
-    let mut g = LinearGrads::new(1, 2);
-    ae.backward(&x, &cache, &mut g);
-    assert_eq!(g.dw, Matrix::from_rows(&[[0.0, -1.0]]));
+    let mut dw = Matrix::zeros(1, 2);
+    ae.backward(&x, &mut cache, &mut dw, Par::Seq);
+    assert_eq!(dw, Matrix::from_rows(&[[0.0, -1.0]]));
 }
 
 /// W = [[0.5, −0.25], [0, 1]] (not orthonormal), x = [2, 4]: z = W x = [0, 4], WᵀW x = Wᵀz = [0, 4],
@@ -46,7 +47,7 @@ fn linear_two_codes_by_hand() {
     let ae = TiedLinearAe::new(Matrix::from_rows(&[[0.5, -0.25], [0.0, 1.0]]));
     let (loss, cache) = ae.forward(&Matrix::from_rows(&[[2.0, 4.0]]));
     assert_eq!(cache.z, Matrix::from_rows(&[[0.0, 4.0]]));
-    assert_eq!(cache.r, Matrix::from_rows(&[[-2.0, 0.0]]));
+    assert_eq!(cache.xhat, Matrix::from_rows(&[[0.0, 4.0]]), "r = X̂ − x = [−2, 0]");
     assert_eq!(loss, 2.0);
 }
 
@@ -58,11 +59,11 @@ fn nonlinear_one_unit_by_scalar_formulas() {
     let (a, b) = (0.3_f64, -0.2_f64); // ReLU: encoder on, one decoder unit on, one off
     let (x1, x2) = (0.9_f64, 0.4_f64);
     for f in Activation::ALL {
-        let df = |t: f64| f.derivative(t, f.apply(t));
+        let (apply, df) = (|t: f64| scalar(f, t), |t: f64| scalar_derivative(f, t));
         let s = a * x1 + b * x2;
-        let h = f.apply(s);
+        let h = apply(s);
         let (t1, t2) = (a * h, b * h);
-        let (e1, e2) = (f.apply(t1) - x1, f.apply(t2) - x2);
+        let (e1, e2) = (apply(t1) - x1, apply(t2) - x2);
         let loss = 0.5 * (e1 * e1 + e2 * e2);
         // dh/da = f'(s) x1, dh/db = f'(s) x2.
         let (dh_da, dh_db) = (df(s) * x1, df(s) * x2);
@@ -72,11 +73,31 @@ fn nonlinear_one_unit_by_scalar_formulas() {
 
         let ae = TiedNonlinearAe::new(Matrix::from_rows(&[[a, b]]), f);
         let x = Matrix::from_rows(&[[x1, x2]]);
-        let (l, cache) = ae.forward(&x);
-        let mut g = NonlinearGrads::new(1, 2);
-        ae.backward(&x, &cache, &mut g);
+        let (l, mut cache) = ae.forward(&x);
+        let mut dw = Matrix::zeros(1, 2);
+        ae.backward(&x, &mut cache, &mut dw, Par::Seq);
         assert!(close(l, loss), "{}: loss {l} vs {loss}", f.name());
-        assert!(close(g.dw.get(0, 0), dl_da), "{}: dL/da {} vs {dl_da}", f.name(), g.dw.get(0, 0));
-        assert!(close(g.dw.get(0, 1), dl_db), "{}: dL/db {} vs {dl_db}", f.name(), g.dw.get(0, 1));
+        assert!(close(dw.get(0, 0), dl_da), "{}: dL/da {} vs {dl_da}", f.name(), dw.get(0, 0));
+        assert!(close(dw.get(0, 1), dl_db), "{}: dL/db {} vs {dl_db}", f.name(), dw.get(0, 1));
+    }
+}
+
+/// `f(t)` written out, independently of the library's kernels.
+fn scalar(f: Activation, t: f64) -> f64 {
+    match f {
+        Activation::Sigmoid => 1.0 / (1.0 + (-t).exp()),
+        Activation::Tanh => t.tanh(),
+        Activation::Relu => t.max(0.0),
+        Activation::Identity => t,
+    }
+}
+
+/// `f'(t)` written out: σ(1 − σ), 1 − tanh², the ReLU's step, 1.
+fn scalar_derivative(f: Activation, t: f64) -> f64 {
+    match f {
+        Activation::Sigmoid => scalar(f, t) * (1.0 - scalar(f, t)),
+        Activation::Tanh => 1.0 - t.tanh().powi(2),
+        Activation::Relu => f64::from(u8::from(t > 0.0)),
+        Activation::Identity => 1.0,
     }
 }

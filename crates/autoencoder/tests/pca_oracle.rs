@@ -1,6 +1,6 @@
 //! The PCA oracle on data with a known spectrum, and a tiny linear autoencoder trained to it.
 
-use handgrad_autoencoder::{LinearGrads, Pca, TiedLinearAe};
+use handgrad_autoencoder::{Pca, TiedLinearAe};
 use handgrad_tensor::init::{randn, rng_from_seed};
 use handgrad_tensor::{Matrix, Par, ops};
 
@@ -93,13 +93,13 @@ fn gradient_descent_converges_to_pca_on_a_tiny_batch() {
     }
     let pca = Pca::fit(&x, Par::Seq).unwrap();
     let mut ae = TiedLinearAe::new(randn(2, 5, 0.1, &mut rng));
-    let mut grads = LinearGrads::new(2, 5);
+    let mut dw = Matrix::zeros(2, 5);
     let lr = 0.25 / pca.eigenvalues()[0];
-    let mut cache = handgrad_autoencoder::LinearCache::new();
+    let mut cache = handgrad_autoencoder::LinearCache::default();
     for _ in 0..3000 {
-        ae.forward_into(&x, &mut cache);
-        ae.backward(&x, &cache, &mut grads);
-        ops::axpy(&mut ae.w, -lr, &grads.dw);
+        ae.forward_into(&x, &mut cache, Par::Seq);
+        ae.backward(&x, &mut cache, &mut dw, Par::Seq);
+        ops::axpy(&mut ae.w, -lr, &dw);
     }
     let cmp = pca.compare(&ae.w).unwrap();
     assert!(cmp.relative_gap() < 1e-10, "{cmp}");

@@ -6,9 +6,10 @@
 //! and the readme; anything else is skipped, and member paths are never joined unchecked), each
 //! hashed with SHA-256 as it is written into a staging folder. The staged folder is then opened
 //! with the full reader checks ([`crate::Cifar10::open`]: sizes, 10,000 records per file, labels,
-//! class names), a manifest is written, and the folder is renamed into place
-//! ([`crate::install`]). A truncated or corrupt archive fails inside the stream and leaves the
-//! earlier state of `datasets/` untouched.
+//! class names), a manifest is written, and the folder is renamed into place (the protocol of
+//! [`handgrad_data::install`]). A truncated or corrupt archive fails inside the stream and leaves
+//! the earlier state of `datasets/` untouched. Where an install is afterwards:
+//! [`handgrad_data::locate::cifar10`].
 //!
 //! Checksums: the canonical archive's MD5 is [`CANONICAL_MD5`] (Krizhevsky's download page). A
 //! download must match it ([`Checksum::Required`]); a local archive that does not (such as the
@@ -21,13 +22,11 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 use std::{format, vec};
 
+use handgrad_data::install::{FileEntry, HashingReader, HashingWriter, Replaced, Staging, copy_hashed};
 use md5::Md5;
 
 use crate::dataset::{Cifar10, DIR_NAME, META_FILE, OpenOptions, TEST_FILE, TRAIN_FILES};
 use crate::error::CifarError;
-use crate::install::{
-    FileEntry, HashingReader, HashingWriter, copy_hashed, installed, replace_dir, staging_dir, write_manifest,
-};
 
 /// Where the canonical archive is published.
 pub const CANONICAL_URL: &str = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
@@ -100,7 +99,7 @@ pub enum ArchiveError {
 }
 
 /// What an install did.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct InstallReport {
     /// The installed folder (`<datasets>/cifar-10-batches-bin`).
     pub dir: PathBuf,
@@ -114,12 +113,10 @@ pub struct InstallReport {
     pub has_test: bool,
     /// Archive members that were not unpacked (unknown names, links, other folders).
     pub skipped: Vec<String>,
-}
-
-/// The installed CIFAR-10 folder under `datasets` when it carries a manifest whose sizes match.
-pub fn installed_cifar(datasets: &Path) -> Option<PathBuf> {
-    let dir = datasets.join(DIR_NAME);
-    installed(&dir).map(|_| dir)
+    /// What happened to an earlier install.
+    pub replaced: Replaced,
+    /// Leftovers of killed runs removed from the datasets folder.
+    pub removed_stale: Vec<PathBuf>,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ArchiveError + '_ {
@@ -221,10 +218,8 @@ pub fn install_archive_with(
 ) -> Result<InstallReport, ArchiveError> {
     let label = archive.display().to_string();
     let file = File::open(archive).map_err(io_err(archive))?;
-    let staging = staging_dir(datasets).map_err(io_err(datasets))?;
-    let staged = staging.path().join(DIR_NAME);
-    fs::create_dir(&staged).map_err(io_err(&staged))?;
-    let (files, skipped, md5) = unpack(BufReader::with_capacity(1 << 20, file), &label, &staged)?;
+    let staging = Staging::new(datasets, DIR_NAME).map_err(io_err(datasets))?;
+    let (files, skipped, md5) = unpack(BufReader::with_capacity(1 << 20, file), &label, &staging.dir())?;
     match checksum {
         Checksum::Required(expected) if md5 != expected => {
             return Err(ArchiveError::Checksum { path: label, expected: expected.into(), actual: md5 });
@@ -234,7 +229,7 @@ pub fn install_archive_with(
     let canonical = md5 == CANONICAL_MD5;
     let source = format!("archive {label} (md5 {md5}{})", if canonical { ", canonical" } else { ", not canonical" });
     let done = Staged { staging, files, source, md5: Some(md5), canonical, skipped };
-    done.finish(&label, datasets, options)
+    done.finish(&label, options)
 }
 
 /// Installs CIFAR-10 from an extracted folder: either `cifar-10-batches-bin` itself or a folder
@@ -254,9 +249,8 @@ pub fn install_folder_with(src: &Path, datasets: &Path, options: OpenOptions) ->
         }
     }
     Cifar10::open_with(&src, options)?;
-    let staging = staging_dir(datasets).map_err(io_err(datasets))?;
-    let staged = staging.path().join(DIR_NAME);
-    fs::create_dir(&staged).map_err(io_err(&staged))?;
+    let staging = Staging::new(datasets, DIR_NAME).map_err(io_err(datasets))?;
+    let staged = staging.dir();
     let mut files = vec![];
     for entry in fs::read_dir(&src).map_err(io_err(&src))? {
         let entry = entry.map_err(io_err(&src))?;
@@ -267,12 +261,12 @@ pub fn install_folder_with(src: &Path, datasets: &Path, options: OpenOptions) ->
     }
     let done =
         Staged { staging, files, source: format!("folder {label}"), md5: None, canonical: false, skipped: vec![] };
-    done.finish(&label, datasets, options)
+    done.finish(&label, options)
 }
 
 /// A staged copy waiting for its final checks.
 struct Staged {
-    staging: tempfile::TempDir,
+    staging: Staging,
     files: Vec<FileEntry>,
     source: String,
     md5: Option<String>,
@@ -282,20 +276,19 @@ struct Staged {
 
 impl Staged {
     /// Checks the staged folder with the reader, writes the manifest and moves it into place.
-    fn finish(mut self, label: &str, datasets: &Path, options: OpenOptions) -> Result<InstallReport, ArchiveError> {
-        let staged = self.staging.path().join(DIR_NAME);
+    fn finish(mut self, label: &str, options: OpenOptions) -> Result<InstallReport, ArchiveError> {
         for name in TRAIN_FILES.iter().chain([&META_FILE]) {
             if !self.files.iter().any(|f| f.name == *name) {
                 let detail = format!("{DIR_NAME}/{name} is missing");
                 return Err(ArchiveError::Structure { path: label.into(), detail });
             }
         }
-        let has_test = Cifar10::open_with(&staged, options)?.has_test();
+        let has_test = Cifar10::open_with(self.staging.dir(), options)?.has_test();
         self.files.sort_by(|a, b| a.name.cmp(&b.name));
-        write_manifest(&staged, &self.source, &self.files).map_err(io_err(&staged))?;
-        let dir = datasets.join(DIR_NAME);
-        replace_dir(&staged, &dir).map_err(io_err(&dir))?;
-        let Staged { files, md5, canonical, skipped, .. } = self;
-        Ok(InstallReport { dir, md5, canonical, files, has_test, skipped })
+        let Staged { staging, files, source, md5, canonical, skipped } = self;
+        let dest = staging.dest();
+        let placed = staging.commit(&source, &files).map_err(io_err(&dest))?;
+        let (dir, replaced, removed_stale) = (placed.dir, placed.replaced, placed.removed_stale);
+        Ok(InstallReport { dir, md5, canonical, files, has_test, skipped, replaced, removed_stale })
     }
 }

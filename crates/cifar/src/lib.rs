@@ -13,8 +13,9 @@
 //! - [`PixelMean`] and [`Layout`] (HWC or CHW flattening);
 //! - [`Preprocess`]: `gather(records, rows, x: (n, 3072), y: n labels)` with the mean subtracted,
 //!   no allocation per batch;
-//! - [`archive`] and [`install`] (`std`): verify and install the dataset archive or folder
-//!   atomically, with a manifest of sizes and SHA-256 (used by `cargo xtask fetch-cifar`).
+//! - [`archive`] (`std`): verify and install the dataset archive or folder atomically, with a
+//!   manifest of sizes and SHA-256 (the protocol of `handgrad_data::install`; used by
+//!   `cargo xtask fetch-cifar`).
 //!
 //! Record parsing, splits, the mean and the gather are `#![no_std]` + `alloc` over in-memory
 //! bytes; memory mapping and archives need the `std` feature (default).
@@ -54,8 +55,6 @@ pub mod archive;
 pub mod dataset;
 pub mod error;
 pub mod gather;
-#[cfg(feature = "std")]
-pub mod install;
 pub mod mean;
 pub mod meta;
 pub mod record;

@@ -28,6 +28,22 @@ pub enum Layout {
 }
 
 impl Layout {
+    /// Both layouts.
+    pub const ALL: [Layout; 2] = [Layout::Hwc, Layout::Chw];
+
+    /// `"hwc"` or `"chw"` (as in checkpoints and on the command line).
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Hwc => "hwc",
+            Layout::Chw => "chw",
+        }
+    }
+
+    /// The layout called `name` (`"hwc"` or `"chw"`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.name() == name)
+    }
+
     /// The column of channel `ch` of pixel `(r, c)`.
     #[inline]
     pub fn index(self, r: usize, c: usize, ch: usize) -> usize {

@@ -5,9 +5,10 @@
 use std::fs;
 use std::path::Path;
 
-use handgrad_cifar::archive::{ArchiveError, Checksum, install_archive_with, install_folder_with, installed_cifar};
-use handgrad_cifar::install::MANIFEST;
+use handgrad_cifar::archive::{ArchiveError, Checksum, install_archive_with, install_folder_with};
 use handgrad_cifar::{Cifar10, CifarError, DIR_NAME, META_FILE, OpenOptions, RECORD_BYTES, RecordError, TRAIN_FILES};
+use handgrad_data::install::{MANIFEST, Replaced};
+use handgrad_data::locate;
 
 const NAMES: &str = "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n";
 const LENIENT: OpenOptions = OpenOptions { any_record_count: true };
@@ -57,7 +58,7 @@ fn first_install(tmp: &Path) -> std::path::PathBuf {
 fn assert_intact(datasets: &Path) {
     let entries: Vec<_> = fs::read_dir(datasets).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(entries, [DIR_NAME], "no staging folder may be left behind");
-    assert!(installed_cifar(datasets).is_some());
+    assert!(locate::cifar10(datasets).is_ok());
     let data = Cifar10::open_with(datasets.join(DIR_NAME), LENIENT).unwrap();
     assert_eq!(data.train.record(0).pixels[0], 1, "the earlier install must be untouched");
 }
@@ -68,16 +69,17 @@ fn installs_and_reports() {
     let datasets = tmp.path().join("datasets");
     let a = tmp.path().join("a.tar.gz");
     targz(&a, &members(1));
-    assert!(installed_cifar(&datasets).is_none());
+    assert!(locate::cifar10(&datasets).is_err());
     let r = install_archive_with(&a, &datasets, Checksum::Reported, LENIENT).unwrap();
     assert!(!r.canonical && !r.has_test);
     assert_eq!(r.md5.as_deref().map(str::len), Some(32));
     assert_eq!(r.files.len(), 6);
     assert!(r.files.iter().all(|f| f.sha256.len() == 64));
     assert_eq!(r.skipped, [format!("{DIR_NAME}/notes.txt")]);
+    assert!(matches!(r.replaced, Replaced::Nothing) && r.removed_stale.is_empty());
     assert!(r.dir.join(MANIFEST).is_file());
     assert!(!r.dir.join("notes.txt").exists(), "unknown members are not unpacked");
-    assert_eq!(installed_cifar(&datasets), Some(r.dir.clone()));
+    assert_eq!(locate::cifar10(&datasets), Ok(r.dir.clone()));
     let data = Cifar10::open_with(&r.dir, LENIENT).unwrap();
     assert_eq!(data.train.len(), 15);
     assert!(matches!(data.test(), Err(CifarError::MissingTestBatch { .. })));
@@ -89,7 +91,8 @@ fn reinstall_replaces_the_old_copy() {
     let datasets = first_install(tmp.path());
     let b = tmp.path().join("b.tar.gz");
     targz(&b, &members(7));
-    install_archive_with(&b, &datasets, Checksum::Reported, LENIENT).unwrap();
+    let r = install_archive_with(&b, &datasets, Checksum::Reported, LENIENT).unwrap();
+    assert!(matches!(r.replaced, Replaced::Deleted));
     let data = Cifar10::open_with(datasets.join(DIR_NAME), LENIENT).unwrap();
     assert_eq!(data.train.record(0).pixels[0], 7);
     assert_eq!(fs::read_dir(&datasets).unwrap().count(), 1);
@@ -214,7 +217,7 @@ fn folder_install_takes_the_folder_or_its_parent() {
     fs::remove_file(src.join(META_FILE)).unwrap();
     let e = install_folder_with(&src, &datasets, LENIENT).unwrap_err();
     assert!(matches!(&e, ArchiveError::Structure { detail, .. } if detail.contains(META_FILE)), "{e:?}");
-    assert!(installed_cifar(&datasets).is_some(), "the earlier install is untouched");
+    assert!(locate::cifar10(&datasets).is_ok(), "the earlier install is untouched");
 }
 
 #[test]

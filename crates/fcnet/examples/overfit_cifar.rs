@@ -6,10 +6,13 @@
 //! Setup as in the notebook: the first 50 training images (CHW rows, training-split mean
 //! subtracted), batch 25, 20 epochs, plain SGD, lr 1e-2 and weight scale 1e-2 unless given.
 
+use std::ops::ControlFlow;
+
 use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess, SplitConfig};
-use handgrad_fcnet::{CifarSplit, FcConfig, FullyConnectedNet, accuracy};
+use handgrad_fcnet::{CifarSplit, FcConfig, FullyConnectedNet};
 use handgrad_nn::optim::{Sgd, UpdateRule};
-use handgrad_nn::solver::{Solver, SolverConfig};
+use handgrad_nn::solver::{Solver, SolverConfig, accuracy};
+use handgrad_tensor::Par;
 use handgrad_tensor::init::rng_from_seed;
 
 fn main() {
@@ -34,10 +37,9 @@ fn main() {
     let mut net = FullyConnectedNet::<f32>::new(&cfg, &mut rng_from_seed(0));
     let mut sc = SolverConfig::new(UpdateRule::Sgd(Sgd::new(lr)));
     sc.batch_size = 25;
-    sc.num_epochs = 20;
-    sc.seed = 1;
+    sc.epochs = 20;
     let history = Solver::new(sc)
-        .train(&mut net, &small, Some(&small), |p| {
+        .train(&mut net, &small, Some(&small), &mut rng_from_seed(1), Par::Seq, |p, _| {
             if let Some(c) = p.check {
                 println!(
                     "epoch {:>2} iter {:>2}: loss {:.4}, train acc {:.2}",
@@ -47,9 +49,10 @@ fn main() {
                     c.train_acc.unwrap_or(f64::NAN)
                 );
             }
+            ControlFlow::Continue(())
         })
         .expect("training");
-    let acc = accuracy(&mut net, &small);
+    let acc = accuracy(&mut net, &small, Par::Seq);
     let first = history.checks.iter().find(|c| c.train_acc == Some(1.0)).map(|c| c.epoch);
     println!("train accuracy on the 50 images after 20 epochs: {acc:.2}; first reached 1.00 at epoch {first:?}");
 }

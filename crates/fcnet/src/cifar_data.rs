@@ -1,13 +1,64 @@
-//! CIFAR-10 splits as [`Dataset`]s: a split is a range of memory-mapped records plus the
-//! homework's preprocessing (per-pixel mean of the training split subtracted, HWC or CHW
-//! flattening), gathered straight from the mapped bytes into the caller's batch buffer.
+//! CIFAR-10 for the nets: an opened folder with the homework's splits and training mean
+//! ([`CifarData`]), and each split as a [`Dataset`] ([`CifarSplit`]) — a range of memory-mapped
+//! records plus the homework's preprocessing (per-pixel mean of the training split subtracted,
+//! HWC or CHW flattening), gathered straight from the mapped bytes into the caller's batch buffer.
 
 use std::cell::RefCell;
 use std::ops::Range;
+use std::path::Path;
 
-use handgrad_cifar::{IMAGE_BYTES, Preprocess, Records};
+use handgrad_cifar::{Cifar10, CifarError, IMAGE_BYTES, Layout, PixelMean, Preprocess, Records, SplitConfig, Splits};
 use handgrad_nn::solver::Dataset;
-use handgrad_tensor::{Matrix, Scalar};
+use handgrad_tensor::{Matrix, Par, Scalar};
+
+/// An opened CIFAR-10 folder with the splits of a [`SplitConfig`] and the training split's mean.
+#[derive(Debug)]
+pub struct CifarData {
+    /// The mapped records.
+    pub set: Cifar10,
+    /// Index ranges of train / val / test (test `None` without a test batch).
+    pub splits: Splits,
+    /// Per-pixel mean of the training split.
+    pub mean: PixelMean,
+}
+
+impl CifarData {
+    /// Opens `dir` (a `cifar-10-batches-bin` folder) and computes the training mean over the first
+    /// `split.train` images.
+    ///
+    /// # Errors
+    /// Any [`CifarError`] of opening the folder or fitting the split sizes.
+    pub fn open(dir: &Path, split: SplitConfig) -> Result<Self, CifarError> {
+        let set = Cifar10::open(dir)?;
+        let splits = set.splits(&split)?;
+        let mean = PixelMean::of(&set.train, splits.train.clone());
+        Ok(Self { set, splits, mean })
+    }
+
+    /// The preprocessing (mean subtraction, flattening order) in scalar type `T`.
+    pub fn preprocess<T: Scalar>(&self, layout: Layout) -> Preprocess<T> {
+        Preprocess::new(&self.mean, layout)
+    }
+
+    /// The train, validation and (when present) test splits through `pre`.
+    pub fn samples<'a, T: Scalar>(
+        &'a self,
+        pre: &'a Preprocess<T>,
+    ) -> (CifarSplit<'a, T>, CifarSplit<'a, T>, Option<CifarSplit<'a, T>>) {
+        let train = CifarSplit::new(&self.set.train, self.splits.train.clone(), pre);
+        let val = CifarSplit::new(&self.set.train, self.splits.val.clone(), pre);
+        let test = match (self.set.test(), &self.splits.test) {
+            (Ok(records), Some(rows)) => Some(CifarSplit::new(records, rows.clone(), pre)),
+            _ => None,
+        };
+        (train, val, test)
+    }
+
+    /// Why there is no test split (the missing test batch), or `None` when there is one.
+    pub fn test_note(&self) -> Option<String> {
+        self.set.test().err().map(|e| e.to_string())
+    }
+}
 
 /// The rows `rows` of `records`, preprocessed by `pre`. Sample `i` is record `rows.start + i`.
 #[derive(Debug)]
@@ -46,7 +97,7 @@ impl<T: Scalar> Dataset<T> for CifarSplit<'_, T> {
     }
 
     #[track_caller]
-    fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>) {
+    fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, _par: Par) {
         let n = self.rows.len();
         assert!(idx.iter().all(|&i| i < n), "CifarSplit::gather: an index is outside the split's {n} rows");
         if self.rows.start == 0 {

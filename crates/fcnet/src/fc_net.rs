@@ -1,5 +1,6 @@
 //! [`FullyConnectedNet`]: the fully connected notebook's net (CS231n assignment 2, `fc_net.py`),
-//! any number of hidden layers, optional batch normalisation and dropout:
+//! any number of hidden layers, optional batch normalisation and dropout, built from handgrad-nn's
+//! layer kernels:
 //!
 //! ```text
 //! {affine → [batchnorm] → ReLU → [dropout]} × (L − 1) → affine → softmax
@@ -7,17 +8,19 @@
 //!
 //! With `x: (N, D)`, hidden sizes `H_1 … H_{L−1}`, `W_l: (H_{l−1}, H_l)`, `b_l: (1, H_l)`,
 //! batchnorm `γ_l, β_l: (1, H_l)`; loss = softmax cross-entropy + ½·reg·Σ_l ΣW_l² (weights only).
-//! Weights start as N(0, weight_scale²), biases at 0, γ at 1, β at 0. Dropout is inverted dropout
-//! that drops each hidden unit with probability `dropout` in train mode (identity in eval mode).
+//! Weights start as N(0, weight_scale²), drawn layer by layer in order, biases at 0, γ at 1, β at
+//! 0. Dropout is inverted dropout that drops each hidden unit with probability `dropout` in train
+//! mode (identity in eval mode).
 //!
-//! The forward and backward passes are in `fc_net_pass.rs`; the net implements the Solver's
-//! [`Model`](handgrad_nn::solver::Model) there, so `handgrad_nn::solver::Solver` trains it with any
-//! update rule. Parameters are numbered in the order `W1, b1, [gamma1, beta1], W2, b2, …, WL, bL`.
+//! This file holds the types (configuration, parameters — the gradient has the same type —, the
+//! forward cache); the forward and backward passes are in `fc_net_pass.rs`, written in exact
+//! reverse order of each other. Parameters are numbered `W1, b1, [gamma1, beta1], W2, b2, …, WL,
+//! bL`, the order of checkpoints.
 
-use handgrad_nn::layers::batchnorm::{BatchNorm, BatchNormCache, BatchNormGrads};
-use handgrad_nn::layers::dropout::{Dropout, DropoutCache};
+use handgrad_nn::layers::{Affine, BatchNorm, BatchNormCache, BatchNormState, Dropout, DropoutCache};
+use handgrad_nn::params::{ParamKind, Params};
 use handgrad_tensor::init::randn;
-use handgrad_tensor::{Matrix, Par, Scalar};
+use handgrad_tensor::{Matrix, Scalar};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
@@ -40,40 +43,106 @@ pub struct FcConfig {
     pub batchnorm: bool,
 }
 
-/// Which matrix a parameter index refers to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Slot {
-    /// Weights of layer `l` (0-based).
-    W(usize),
-    /// Bias of layer `l`.
-    B(usize),
-    /// Batchnorm scale of hidden layer `l`.
-    Gamma(usize),
-    /// Batchnorm shift of hidden layer `l`.
-    Beta(usize),
+/// The parameters of one hidden layer: its affine map and, with batchnorm, `γ` and `β`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HiddenParams<T: Scalar> {
+    /// `W_l: (H_{l−1}, H_l)`, `b_l: (1, H_l)`.
+    pub affine: Affine<T>,
+    /// `γ_l, β_l: (1, H_l)` when the net has batchnorm.
+    pub norm: Option<BatchNorm<T>>,
 }
 
-/// Forward buffers of one hidden layer, reused across steps.
+/// The parameters of a [`FullyConnectedNet`] — and its gradient (the same type).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FcParams<T: Scalar> {
+    /// The hidden layers, first to last.
+    pub hidden: Vec<HiddenParams<T>>,
+    /// The output layer `W_L: (H_{L−1}, C)`, `b_L: (1, C)`.
+    pub output: Affine<T>,
+}
+
+impl<T: Scalar> FcParams<T> {
+    /// Tensors per hidden layer (`W, b`, and `γ, β` with batchnorm).
+    fn per_hidden(&self) -> usize {
+        if self.hidden.first().is_some_and(|h| h.norm.is_some()) { 4 } else { 2 }
+    }
+
+    /// Layer `l` (0-based; `hidden.len()` is the output layer) and the tensor within it.
+    #[track_caller]
+    fn locate(&self, i: usize) -> (usize, usize) {
+        let k = self.per_hidden();
+        let hidden = k * self.hidden.len();
+        assert!(i < hidden + 2, "FcParams has {} tensors, not {}", hidden + 2, i + 1);
+        if i < hidden { (i / k, i % k) } else { (self.hidden.len(), i - hidden) }
+    }
+}
+
+impl<T: Scalar> Params<T> for FcParams<T> {
+    fn len(&self) -> usize {
+        self.per_hidden() * self.hidden.len() + 2
+    }
+
+    #[track_caller]
+    fn get(&self, i: usize) -> &Matrix<T> {
+        match self.locate(i) {
+            (l, j) if l == self.hidden.len() => self.output.get(j),
+            (l, j @ (0 | 1)) => self.hidden[l].affine.get(j),
+            (l, j) => self.hidden[l].norm.as_ref().expect("a 4-tensor layer has batchnorm").get(j - 2),
+        }
+    }
+
+    #[track_caller]
+    fn get_mut(&mut self, i: usize) -> &mut Matrix<T> {
+        let out = self.hidden.len();
+        match self.locate(i) {
+            (l, j) if l == out => self.output.get_mut(j),
+            (l, j @ (0 | 1)) => self.hidden[l].affine.get_mut(j),
+            (l, j) => self.hidden[l].norm.as_mut().expect("a 4-tensor layer has batchnorm").get_mut(j - 2),
+        }
+    }
+
+    fn name(&self, i: usize) -> String {
+        let (l, j) = self.locate(i);
+        format!("{}{}", ["W", "b", "gamma", "beta"][j], l + 1)
+    }
+
+    fn kind(&self, i: usize) -> ParamKind {
+        [ParamKind::Weight, ParamKind::Bias, ParamKind::Scale, ParamKind::Shift][self.locate(i).1]
+    }
+
+    fn zeros_like(&self) -> Self {
+        let hidden = self
+            .hidden
+            .iter()
+            .map(|h| HiddenParams { affine: h.affine.zeros_like(), norm: h.norm.as_ref().map(BatchNorm::zeros_like) })
+            .collect();
+        Self { hidden, output: self.output.zeros_like() }
+    }
+}
+
+/// What the forward pass of one hidden layer keeps for the backward pass, reused across steps.
 #[derive(Debug)]
-pub(crate) struct HiddenBufs<T: Scalar> {
+pub struct HiddenCache<T: Scalar> {
     /// Affine output `(N, H_l)` (ReLU'd in place when there is no batchnorm).
     pub z: Matrix<T>,
     /// Batchnorm output `(N, H_l)` (ReLU'd in place), when batchnorm is on.
     pub zn: Matrix<T>,
     /// Dropout output `(N, H_l)`, when dropout is on.
     pub dropped: Matrix<T>,
-    /// Batchnorm cache.
-    pub bn_cache: BatchNormCache<T>,
-    /// Dropout cache.
-    pub drop_cache: DropoutCache<T>,
+    /// Batchnorm's cache.
+    pub bn: BatchNormCache<T>,
+    /// Dropout's cache (its mask).
+    pub drop: DropoutCache<T>,
 }
 
-impl<T: Scalar> HiddenBufs<T> {
-    fn new() -> Self {
+impl<T: Scalar> Default for HiddenCache<T> {
+    fn default() -> Self {
         let e = || Matrix::zeros(0, 0);
-        Self { z: e(), zn: e(), dropped: e(), bn_cache: BatchNormCache::default(), drop_cache: DropoutCache::default() }
+        Self { z: e(), zn: e(), dropped: e(), bn: BatchNormCache::default(), drop: DropoutCache::default() }
     }
+}
 
+impl<T: Scalar> HiddenCache<T> {
     /// The ReLU output (before dropout).
     pub fn relu_out(&self, batchnorm: bool) -> &Matrix<T> {
         if batchnorm { &self.zn } else { &self.z }
@@ -85,32 +154,31 @@ impl<T: Scalar> HiddenBufs<T> {
     }
 }
 
-/// A fully connected net with its parameters, gradients and step buffers.
-#[derive(Debug)]
+/// The forward cache of a [`FullyConnectedNet`] and its backward scratch.
+#[derive(Debug, Default)]
+pub struct FcCache<T: Scalar> {
+    /// One per hidden layer.
+    pub hidden: Vec<HiddenCache<T>>,
+    /// Class scores `(N, C)`.
+    pub scores: Matrix<T>,
+    /// `dL/dscores: (N, C)`.
+    pub dscores: Matrix<T>,
+    /// The gradient flowing down, `(N, H_l)`.
+    pub da: Matrix<T>,
+    /// A second buffer to ping-pong with `da`.
+    pub dtmp: Matrix<T>,
+}
+
+/// A fully connected net: configuration, parameters and the non-learned state (batchnorm's running
+/// statistics, the dropout layer).
+#[derive(Clone, Debug)]
 pub struct FullyConnectedNet<T: Scalar> {
     pub(crate) config: FcConfig,
-    /// Weights `W_l`, `l = 0 … L−1`.
-    pub(crate) weights: Vec<Matrix<T>>,
-    /// Biases `b_l`.
-    pub(crate) biases: Vec<Matrix<T>>,
-    /// Batchnorm layers of the hidden layers (empty without batchnorm).
-    pub(crate) norms: Vec<BatchNorm<T>>,
+    /// The learned tensors.
+    pub params: FcParams<T>,
+    /// Batchnorm's running statistics, one per hidden layer (empty without batchnorm).
+    pub norm_states: Vec<BatchNormState<T>>,
     pub(crate) dropout: Option<Dropout>,
-    pub(crate) w_grads: Vec<Matrix<T>>,
-    pub(crate) b_grads: Vec<Matrix<T>>,
-    pub(crate) bn_grads: Vec<BatchNormGrads<T>>,
-    pub(crate) slots: Vec<Slot>,
-    pub(crate) names: Vec<String>,
-    pub(crate) bufs: Vec<HiddenBufs<T>>,
-    /// Class scores `(N, C)`.
-    pub(crate) scores: Matrix<T>,
-    /// `dL/dscores`, `(N, C)`.
-    pub(crate) dscores: Matrix<T>,
-    /// Backward scratch: gradient flowing down, and a second buffer to ping-pong with.
-    pub(crate) da: Matrix<T>,
-    pub(crate) dtmp: Matrix<T>,
-    /// GEMM parallelism.
-    pub par: Par,
 }
 
 impl<T: Scalar> FullyConnectedNet<T> {
@@ -130,38 +198,24 @@ impl<T: Scalar> FullyConnectedNet<T> {
             .chain(config.hidden.iter().copied())
             .chain([config.num_classes])
             .collect();
-        let layers = dims.len() - 1;
-        let weights: Vec<Matrix<T>> =
-            (0..layers).map(|l| randn(dims[l], dims[l + 1], config.weight_scale, rng)).collect();
-        let biases: Vec<Matrix<T>> = (0..layers).map(|l| Matrix::zeros(1, dims[l + 1])).collect();
-        let norms: Vec<BatchNorm<T>> =
-            if config.batchnorm { config.hidden.iter().map(|&h| BatchNorm::new(h)).collect() } else { Vec::new() };
-        let (mut slots, mut names) = (Vec::new(), Vec::new());
-        for l in 0..layers {
-            slots.extend([Slot::W(l), Slot::B(l)]);
-            names.extend([format!("W{}", l + 1), format!("b{}", l + 1)]);
-            if config.batchnorm && l + 1 < layers {
-                slots.extend([Slot::Gamma(l), Slot::Beta(l)]);
-                names.extend([format!("gamma{}", l + 1), format!("beta{}", l + 1)]);
-            }
-        }
+        let mut affines: Vec<Affine<T>> = (0..dims.len() - 1)
+            .map(|l| Affine::new(randn(dims[l], dims[l + 1], config.weight_scale, rng), Matrix::zeros(1, dims[l + 1])))
+            .collect();
+        let output = affines.pop().expect("at least the output layer");
+        let hidden = affines
+            .into_iter()
+            .map(|affine| {
+                let norm = config.batchnorm.then(|| BatchNorm::new(affine.d_out()));
+                HiddenParams { affine, norm }
+            })
+            .collect();
+        let norm_states =
+            if config.batchnorm { config.hidden.iter().map(|&h| BatchNormState::new(h)).collect() } else { Vec::new() };
         Self {
             config: config.clone(),
-            w_grads: weights.iter().map(|w| Matrix::zeros(w.rows(), w.cols())).collect(),
-            b_grads: biases.iter().map(|b| Matrix::zeros(1, b.cols())).collect(),
-            bn_grads: norms.iter().map(BatchNorm::zero_grads).collect(),
-            weights,
-            biases,
-            norms,
+            params: FcParams { hidden, output },
+            norm_states,
             dropout: (config.dropout > 0.0).then(|| Dropout::new(1.0 - config.dropout)),
-            slots,
-            names,
-            bufs: (0..layers - 1).map(|_| HiddenBufs::new()).collect(),
-            scores: Matrix::zeros(0, 0),
-            dscores: Matrix::zeros(0, 0),
-            da: Matrix::zeros(0, 0),
-            dtmp: Matrix::zeros(0, 0),
-            par: Par::Seq,
         }
     }
 
@@ -172,66 +226,14 @@ impl<T: Scalar> FullyConnectedNet<T> {
 
     /// Number of affine layers `L`.
     pub fn num_layers(&self) -> usize {
-        self.weights.len()
+        self.params.hidden.len() + 1
     }
 
     /// Weights of affine layer `l` (0-based): `(H_{l−1}, H_l)`.
     pub fn weight(&self, l: usize) -> &Matrix<T> {
-        &self.weights[l]
-    }
-
-    /// Weights `W_l`, mutable: set explicit values (tests, hand-built nets). Shapes must be kept.
-    pub fn weights_mut(&mut self) -> &mut [Matrix<T>] {
-        &mut self.weights
-    }
-
-    /// Biases `b_l`, mutable.
-    pub fn biases_mut(&mut self) -> &mut [Matrix<T>] {
-        &mut self.biases
-    }
-
-    /// Batchnorm layers, mutable (γ, β, running statistics).
-    pub fn norms_mut(&mut self) -> &mut [BatchNorm<T>] {
-        &mut self.norms
-    }
-
-    /// Batchnorm layers (running statistics included).
-    pub fn norms(&self) -> &[BatchNorm<T>] {
-        &self.norms
-    }
-
-    /// Parameter `i` by slot.
-    pub(crate) fn slot(&self, i: usize) -> &Matrix<T> {
-        match self.slots[i] {
-            Slot::W(l) => &self.weights[l],
-            Slot::B(l) => &self.biases[l],
-            Slot::Gamma(l) => &self.norms[l].gamma,
-            Slot::Beta(l) => &self.norms[l].beta,
+        match self.params.hidden.get(l) {
+            Some(h) => &h.affine.w,
+            None => &self.params.output.w,
         }
-    }
-
-    /// Parameter `i` by slot, mutable, and its gradient.
-    pub(crate) fn slot_and_grad(&mut self, i: usize) -> (&mut Matrix<T>, &Matrix<T>) {
-        match self.slots[i] {
-            Slot::W(l) => (&mut self.weights[l], &self.w_grads[l]),
-            Slot::B(l) => (&mut self.biases[l], &self.b_grads[l]),
-            Slot::Gamma(l) => (&mut self.norms[l].gamma, &self.bn_grads[l].dgamma),
-            Slot::Beta(l) => (&mut self.norms[l].beta, &self.bn_grads[l].dbeta),
-        }
-    }
-
-    /// Gradient of parameter `i` from the last train-mode loss.
-    pub fn grad(&self, i: usize) -> &Matrix<T> {
-        match self.slots[i] {
-            Slot::W(l) => &self.w_grads[l],
-            Slot::B(l) => &self.b_grads[l],
-            Slot::Gamma(l) => &self.bn_grads[l].dgamma,
-            Slot::Beta(l) => &self.bn_grads[l].dbeta,
-        }
-    }
-
-    /// Parameter `i`, mutable.
-    pub(crate) fn slot_mut(&mut self, i: usize) -> &mut Matrix<T> {
-        self.slot_and_grad(i).0
     }
 }

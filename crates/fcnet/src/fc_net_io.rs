@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use handgrad_nn::solver::Model;
+use handgrad_nn::params::Params;
 use handgrad_tensor::init::rng_from_seed;
 use handgrad_tensor::{Matrix, Scalar};
 
@@ -18,11 +18,11 @@ pub const FC_KIND: &str = "fc";
 impl<T: Scalar> FullyConnectedNet<T> {
     /// Every tensor a checkpoint holds, by name: the parameters, then the running statistics.
     pub fn named_tensors(&self) -> Vec<(String, &Matrix<T>)> {
-        let mut out: Vec<(String, &Matrix<T>)> =
-            (0..self.num_params()).map(|i| (self.param_name(i).to_string(), self.param(i))).collect();
-        for (l, bn) in self.norms.iter().enumerate() {
-            out.push((format!("running_mean{}", l + 1), &bn.running_mean));
-            out.push((format!("running_var{}", l + 1), &bn.running_var));
+        let p = &self.params;
+        let mut out: Vec<(String, &Matrix<T>)> = (0..p.len()).map(|i| (p.name(i), p.get(i))).collect();
+        for (l, s) in self.norm_states.iter().enumerate() {
+            out.push((format!("running_mean{}", l + 1), &s.running_mean));
+            out.push((format!("running_var{}", l + 1), &s.running_var));
         }
         out
     }
@@ -52,15 +52,15 @@ impl<T: Scalar> FullyConnectedNet<T> {
             net.named_tensors().into_iter().map(|(n, m)| (n, m.shape())).collect();
         let names: Vec<&str> = shapes.iter().map(|(n, _)| n.as_str()).collect();
         ckpt.expect_names(&names)?;
-        let params = net.num_params();
+        let params = net.params.len();
         for (i, (name, shape)) in shapes.iter().enumerate() {
             let m = ckpt.matrix::<T>(name, *shape)?;
             if i < params {
-                net.param_mut(i).copy_from(&m);
+                net.params.get_mut(i).copy_from(&m);
             } else {
                 let (l, k) = ((i - params) / 2, (i - params) % 2);
-                let bn = &mut net.norms[l];
-                if k == 0 { bn.running_mean.copy_from(&m) } else { bn.running_var.copy_from(&m) }
+                let s = &mut net.norm_states[l];
+                if k == 0 { s.running_mean.copy_from(&m) } else { s.running_var.copy_from(&m) }
             }
         }
         Ok((net, ckpt))

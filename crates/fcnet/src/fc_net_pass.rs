@@ -2,6 +2,7 @@
 //!
 //! Forward, hidden layer `l` (input `a_{l−1}`, with `a_0 = x`):
 //! `z = a·W_l + b_l`; `[z ← γ_l·x̂(z) + β_l]`; `h = max(0, z)`; `[a_l = h ⊙ mask / keep]`.
+//! Without batchnorm the affine map and the ReLU are one fused kernel (`affine_relu_forward`).
 //! Output: `s = a_{L−1}·W_L + b_L`; `L = softmax_cross_entropy(s, y) + ½·reg·Σ_l ΣW_l²`.
 //!
 //! Backward, in exact reverse order: `ds = (softmax(s) − onehot(y)) / N`;
@@ -11,146 +12,124 @@
 //! Finally `dW_l += reg·W_l` for every layer.
 
 use handgrad_nn::Mode;
-use handgrad_nn::layers::affine::{affine_backward, affine_forward};
-use handgrad_nn::layers::relu::{relu_backward_inplace, relu_inplace};
-use handgrad_nn::loss::l2::{add_l2_grad, l2_penalty};
-use handgrad_nn::loss::softmax::softmax_loss_into;
+use handgrad_nn::layers::{affine_backward, affine_forward, affine_relu_backward, affine_relu_forward};
+use handgrad_nn::layers::{relu_backward_inplace, relu_inplace};
+use handgrad_nn::loss::{add_l2_grads, l2_penalty_of_params, softmax_loss_into};
 use handgrad_nn::solver::Model;
 use handgrad_tensor::init::{Rng, rng_from_seed};
 use handgrad_tensor::ops::argmax_rows;
-use handgrad_tensor::{Matrix, Scalar};
+use handgrad_tensor::{Matrix, Par, Scalar};
 
-use crate::eval::Classifier;
-use crate::fc_net::{FullyConnectedNet, HiddenBufs};
+use crate::fc_net::{FcCache, FcParams, FullyConnectedNet, HiddenCache};
 
 impl<T: Scalar> FullyConnectedNet<T> {
-    /// Forward pass of `x: (N, D)` in `mode`; leaves the scores `(N, C)` in `self.scores`.
+    /// Forward pass of `x: (N, D)` in `mode`; leaves the scores `(N, C)` in `cache.scores`.
     /// `rng` draws the dropout masks (train mode only).
     #[track_caller]
-    pub fn forward(&mut self, x: &Matrix<T>, mode: Mode, rng: &mut Rng) -> &Matrix<T> {
+    pub fn forward(&mut self, x: &Matrix<T>, mode: Mode, cache: &mut FcCache<T>, rng: &mut Rng, par: Par) {
         let (bn, dp) = (self.config.batchnorm, self.dropout.is_some());
-        let nh = self.bufs.len();
+        let nh = self.params.hidden.len();
+        cache.hidden.resize_with(nh, HiddenCache::default);
         for l in 0..nh {
-            let (prev, rest) = self.bufs.split_at_mut(l);
+            let (prev, rest) = cache.hidden.split_at_mut(l);
             let input = if l == 0 { x } else { prev[l - 1].out(bn, dp) };
-            let HiddenBufs { z, zn, dropped, bn_cache, drop_cache } = &mut rest[0];
-            affine_forward(input, &self.weights[l], &self.biases[l], z, self.par);
-            let act = if bn {
-                self.norms[l].forward_into(z, zn, bn_cache, mode);
-                zn
-            } else {
-                z
+            let HiddenCache { z, zn, dropped, bn: bn_cache, drop } = &mut rest[0];
+            let layer = &self.params.hidden[l];
+            let act = match &layer.norm {
+                None => {
+                    affine_relu_forward(input, &layer.affine, z, par);
+                    z
+                }
+                Some(norm) => {
+                    affine_forward(input, &layer.affine, z, par);
+                    norm.forward_into(&mut self.norm_states[l], z, zn, bn_cache, mode);
+                    relu_inplace(zn);
+                    zn
+                }
             };
-            relu_inplace(act);
             if let Some(d) = &self.dropout {
-                d.forward_into(act, dropped, drop_cache, mode, rng);
+                d.forward_into(act, dropped, drop, mode, rng);
             }
         }
-        let input = if nh == 0 { x } else { self.bufs[nh - 1].out(bn, dp) };
-        affine_forward(input, &self.weights[nh], &self.biases[nh], &mut self.scores, self.par);
-        &self.scores
+        let input = if nh == 0 { x } else { cache.hidden[nh - 1].out(bn, dp) };
+        affine_forward(input, &self.params.output, &mut cache.scores, par);
     }
 
     /// Backward pass after a train-mode [`forward`](Self::forward) of the same `x`, with
-    /// `self.dscores` holding `dL/dscores`. Overwrites every gradient (L2 term included).
-    fn backward(&mut self, x: &Matrix<T>) {
+    /// `cache.dscores` holding `dL/dscores`. Overwrites every tensor of `grads` (L2 term included).
+    fn backward(&self, x: &Matrix<T>, cache: &mut FcCache<T>, grads: &mut FcParams<T>, par: Par) {
         let (bn, dp) = (self.config.batchnorm, self.dropout.is_some());
-        let nh = self.bufs.len();
-        let input = if nh == 0 { x } else { self.bufs[nh - 1].out(bn, dp) };
-        let dx = if nh > 0 { Some(&mut self.da) } else { None };
-        affine_backward(
-            &self.dscores,
-            input,
-            &self.weights[nh],
-            &mut self.w_grads[nh],
-            &mut self.b_grads[nh],
-            dx,
-            self.par,
-        );
+        let nh = self.params.hidden.len();
+        let FcCache { hidden, dscores, da, dtmp, .. } = cache;
+        let input = if nh == 0 { x } else { hidden[nh - 1].out(bn, dp) };
+        let dx = if nh > 0 { Some(&mut *da) } else { None };
+        affine_backward(dscores, input, &self.params.output, &mut grads.output, dx, par);
         for l in (0..nh).rev() {
-            let (prev, rest) = self.bufs.split_at_mut(l);
+            let (prev, rest) = hidden.split_at_mut(l);
             let cur = &mut rest[0];
-            if let Some(d) = &self.dropout {
-                d.backward_into(&self.da, &cur.drop_cache, &mut self.dtmp);
-                core::mem::swap(&mut self.da, &mut self.dtmp);
-            }
-            relu_backward_inplace(&mut self.da, cur.relu_out(bn));
-            if bn {
-                self.norms[l].backward_into(&self.da, &mut cur.bn_cache, &mut self.bn_grads[l], Some(&mut self.dtmp));
-                core::mem::swap(&mut self.da, &mut self.dtmp);
-            }
             let input = if l == 0 { x } else { prev[l - 1].out(bn, dp) };
-            let dx = if l > 0 { Some(&mut self.dtmp) } else { None };
-            affine_backward(
-                &self.da,
-                input,
-                &self.weights[l],
-                &mut self.w_grads[l],
-                &mut self.b_grads[l],
-                dx,
-                self.par,
-            );
-            core::mem::swap(&mut self.da, &mut self.dtmp);
+            if let Some(d) = &self.dropout {
+                d.backward_into(da, &cur.drop, dtmp);
+                core::mem::swap(da, dtmp);
+            }
+            let (layer, g) = (&self.params.hidden[l], &mut grads.hidden[l]);
+            match (&layer.norm, &mut g.norm) {
+                (None, _) => {
+                    let dx = if l > 0 { Some(&mut *dtmp) } else { None };
+                    affine_relu_backward(da, input, &cur.z, &layer.affine, &mut g.affine, dx, par);
+                }
+                (Some(norm), g_norm) => {
+                    relu_backward_inplace(da, &cur.zn);
+                    let g_norm = g_norm.as_mut().expect("the gradient has the parameters' batchnorm");
+                    norm.backward_into(da, &mut cur.bn, g_norm, Some(dtmp));
+                    core::mem::swap(da, dtmp);
+                    let dx = if l > 0 { Some(&mut *dtmp) } else { None };
+                    affine_backward(da, input, &layer.affine, &mut g.affine, dx, par);
+                }
+            }
+            core::mem::swap(da, dtmp);
         }
-        let reg = T::from_f64(self.config.reg);
-        for (dw, w) in self.w_grads.iter_mut().zip(&self.weights) {
-            add_l2_grad(dw, w, reg);
-        }
-    }
-
-    /// Train-mode loss of `x: (N, D)`, `y: (N,)` with gradients left in the net (see
-    /// [`grad`](Self::grad)); `rng` draws the dropout masks. Returns the loss in `f64`.
-    pub fn loss(&mut self, x: &Matrix<T>, y: &[usize], rng: &mut Rng) -> f64 {
-        self.forward(x, Mode::Train, rng);
-        let data_loss = softmax_loss_into(&self.scores, y, &mut self.dscores).to_f64();
-        let reg = T::from_f64(self.config.reg);
-        let reg_loss: f64 = self.weights.iter().map(|w| l2_penalty(w, reg).to_f64()).sum();
-        self.backward(x);
-        data_loss + reg_loss
-    }
-
-    /// Eval-mode class predictions of `x: (N, D)` into `out: (N,)`.
-    pub fn predict_into(&mut self, x: &Matrix<T>, out: &mut [usize]) {
-        // Eval mode draws no random numbers; the generator is only there to satisfy the signature.
-        let mut unused = rng_from_seed(0);
-        self.forward(x, Mode::Eval, &mut unused);
-        argmax_rows(out, &self.scores);
+        add_l2_grads(grads, &self.params, T::from_f64(self.config.reg));
     }
 }
 
 impl<T: Scalar> Model<T> for FullyConnectedNet<T> {
-    fn num_params(&self) -> usize {
-        self.slots.len()
+    type Params = FcParams<T>;
+    type Cache = FcCache<T>;
+
+    fn params(&self) -> &FcParams<T> {
+        &self.params
     }
 
-    fn param_name(&self, i: usize) -> &str {
-        &self.names[i]
+    fn params_mut(&mut self) -> &mut FcParams<T> {
+        &mut self.params
     }
 
-    fn param(&self, i: usize) -> &Matrix<T> {
-        self.slot(i)
+    fn new_cache(&self) -> FcCache<T> {
+        FcCache::default()
     }
 
-    fn param_mut(&mut self, i: usize) -> &mut Matrix<T> {
-        self.slot_mut(i)
+    /// Train mode; `rng` draws the dropout masks.
+    fn loss_and_grads(
+        &mut self,
+        x: &Matrix<T>,
+        y: &[usize],
+        cache: &mut FcCache<T>,
+        grads: &mut FcParams<T>,
+        rng: &mut Rng,
+        par: Par,
+    ) -> f64 {
+        self.forward(x, Mode::Train, cache, rng, par);
+        let data_loss = softmax_loss_into(&cache.scores, y, &mut cache.dscores);
+        let loss = data_loss + l2_penalty_of_params(&self.params, T::from_f64(self.config.reg));
+        self.backward(x, cache, grads, par);
+        loss
     }
 
-    fn param_and_grad(&mut self, i: usize) -> (&mut Matrix<T>, &Matrix<T>) {
-        self.slot_and_grad(i)
-    }
-
-    fn loss_and_grads(&mut self, x: &Matrix<T>, y: &[usize], rng: &mut Rng) -> T {
-        T::from_f64(self.loss(x, y, rng))
-    }
-
-    fn predict(&mut self, x: &Matrix<T>, out: &mut [usize]) -> bool {
-        self.predict_into(x, out);
+    fn predict(&mut self, x: &Matrix<T>, cache: &mut FcCache<T>, out: &mut [usize], par: Par) -> bool {
+        // Eval mode draws no random numbers; the generator only satisfies the signature.
+        self.forward(x, Mode::Eval, cache, &mut rng_from_seed(0), par);
+        argmax_rows(out, &cache.scores);
         true
-    }
-}
-
-impl<T: Scalar> Classifier<T> for FullyConnectedNet<T> {
-    fn predict_into(&mut self, x: &Matrix<T>, out: &mut [usize]) {
-        FullyConnectedNet::predict_into(self, x, out);
     }
 }

@@ -31,7 +31,7 @@ pub struct StepGemms<T: Scalar> {
 impl<T: Scalar> StepGemms<T> {
     /// Buffers for batches of `batch` rows of `net`.
     pub fn new(net: &TwoLayerNet<T>, batch: usize) -> Self {
-        let (d, h, c) = (net.input_dim(), net.hidden_dim(), net.num_classes());
+        let (d, h, c) = (net.config.input_dim, net.config.hidden, net.config.num_classes);
         Self {
             hidden: Matrix::zeros(batch, h),
             scores: Matrix::zeros(batch, c),
@@ -47,16 +47,17 @@ impl<T: Scalar> StepGemms<T> {
     /// If `x` does not have the shape the buffers were made for (the message names the shapes).
     #[track_caller]
     pub fn run(&mut self, net: &TwoLayerNet<T>, x: &Matrix<T>, par: Par) {
-        matmul(&mut self.hidden, x, &net.w1, Accum::Replace, par);
-        matmul(&mut self.scores, &self.hidden, &net.w2, Accum::Replace, par);
+        let (w1, w2) = (&net.params.fc1.w, &net.params.fc2.w);
+        matmul(&mut self.hidden, x, w1, Accum::Replace, par);
+        matmul(&mut self.scores, &self.hidden, w2, Accum::Replace, par);
         matmul_tn(&mut self.dw2, &self.hidden, &self.scores, Accum::Replace, par);
-        matmul_nt(&mut self.dhidden, &self.scores, &net.w2, Accum::Replace, par);
+        matmul_nt(&mut self.dhidden, &self.scores, w2, Accum::Replace, par);
         matmul_tn(&mut self.dw1, x, &self.dhidden, Accum::Replace, par);
     }
 
     /// Floating-point operations of [`run`](Self::run) for `batch` rows of `net`.
     pub fn flops(net: &TwoLayerNet<T>, batch: usize) -> u64 {
-        let (n, d, h, c) = (batch, net.input_dim(), net.hidden_dim(), net.num_classes());
+        let (n, d, h, c) = (batch, net.config.input_dim, net.config.hidden, net.config.num_classes);
         gemm_flops(n, d, h) + gemm_flops(n, h, c) + gemm_flops(h, n, c) + gemm_flops(n, c, h) + gemm_flops(d, n, h)
     }
 }
@@ -69,7 +70,7 @@ mod tests {
 
     #[test]
     fn flops_of_the_cifar_step() {
-        let net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(50), &mut rng_from_seed(0));
+        let net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(50, 0.0), &mut rng_from_seed(0));
         // 2·200·3072·50 twice (forward, dW1) + 2·200·50·10 three times (forward, dW2, dh).
         assert_eq!(StepGemms::flops(&net, 200), 2 * 61_440_000 + 3 * 200_000);
     }
@@ -77,15 +78,15 @@ mod tests {
     #[test]
     fn first_products_are_the_forward_pass() {
         let mut rng = rng_from_seed(1);
-        let config = TwoLayerConfig { input_dim: 6, hidden_dim: 4, num_classes: 3, std: 1.0 };
+        let config = TwoLayerConfig { input_dim: 6, hidden: 4, num_classes: 3, weight_scale: 1.0, reg: 0.0 };
         let net = TwoLayerNet::<f64>::new(&config, &mut rng);
         let x: Matrix<f64> = randn(5, 6, 1.0, &mut rng);
         let mut gemms = StepGemms::new(&net, 5);
         gemms.run(&net, &x, Par::Seq);
         let mut h = Matrix::zeros(5, 4);
-        matmul(&mut h, &x, &net.w1, Accum::Replace, Par::Seq);
+        matmul(&mut h, &x, &net.params.fc1.w, Accum::Replace, Par::Seq);
         let mut s = Matrix::zeros(5, 3);
-        matmul(&mut s, &h, &net.w2, Accum::Replace, Par::Seq);
+        matmul(&mut s, &h, &net.params.fc2.w, Accum::Replace, Par::Seq);
         assert_eq!((gemms.hidden, gemms.scores), (h, s));
     }
 }

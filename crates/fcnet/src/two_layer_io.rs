@@ -5,55 +5,41 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use handgrad_tensor::Scalar;
+use handgrad_nn::layers::Affine;
+use handgrad_nn::params::Params;
+use handgrad_tensor::{Matrix, Scalar};
 
 use crate::checkpoint::{self, Checkpoint, CheckpointError};
-use crate::two_layer::{TwoLayerConfig, TwoLayerNet};
+use crate::two_layer::{TwoLayerConfig, TwoLayerNet, TwoLayerParams};
 
 /// The `model` metadata value of two-layer checkpoints.
 pub const TWO_LAYER_KIND: &str = "two-layer";
 
 impl<T: Scalar> TwoLayerNet<T> {
-    /// Saves the parameters, `config` and `extra` metadata to `path` (atomically).
+    /// Saves the parameters, the config and `extra` metadata to `path` (atomically).
     ///
     /// # Errors
     /// [`CheckpointError::Io`].
-    ///
-    /// # Panics
-    /// If `config` does not describe this net's shapes.
-    pub fn save(
-        &self,
-        path: &Path,
-        config: &TwoLayerConfig,
-        extra: &BTreeMap<String, String>,
-    ) -> Result<(), CheckpointError> {
-        assert!(
-            (config.input_dim, config.hidden_dim, config.num_classes)
-                == (self.input_dim(), self.hidden_dim(), self.num_classes()),
-            "TwoLayerNet::save: config {config:?} does not describe w1{:?}, w2{:?}",
-            self.w1.shape(),
-            self.w2.shape()
-        );
-        let json = serde_json::to_string(config).expect("config serialises");
-        checkpoint::save(path, TWO_LAYER_KIND, &json, &self.named_params(), extra)
+    pub fn save(&self, path: &Path, extra: &BTreeMap<String, String>) -> Result<(), CheckpointError> {
+        let json = serde_json::to_string(&self.config).expect("config serialises");
+        let names: Vec<String> = (0..self.params.len()).map(|i| self.params.name(i)).collect();
+        let named: Vec<(&str, &Matrix<T>)> =
+            names.iter().enumerate().map(|(i, n)| (n.as_str(), self.params.get(i))).collect();
+        checkpoint::save(path, TWO_LAYER_KIND, &json, &named, extra)
     }
 
     /// Loads a net saved by [`save`](Self::save), checking kind, dtype, names and shapes.
     ///
     /// # Errors
     /// Any [`CheckpointError`].
-    pub fn load(path: &Path) -> Result<(Self, TwoLayerConfig, Checkpoint), CheckpointError> {
+    pub fn load(path: &Path) -> Result<(Self, Checkpoint), CheckpointError> {
         let ckpt = Checkpoint::read(path)?;
         ckpt.expect_model(TWO_LAYER_KIND)?;
         let config: TwoLayerConfig = ckpt.config()?;
         ckpt.expect_names(&["W1", "b1", "W2", "b2"])?;
-        let (d, h, c) = (config.input_dim, config.hidden_dim, config.num_classes);
-        let net = Self {
-            w1: ckpt.matrix("W1", (d, h))?,
-            b1: ckpt.matrix("b1", (1, h))?,
-            w2: ckpt.matrix("W2", (h, c))?,
-            b2: ckpt.matrix("b2", (1, c))?,
-        };
-        Ok((net, config, ckpt))
+        let (d, h, c) = (config.input_dim, config.hidden, config.num_classes);
+        let fc1 = Affine::new(ckpt.matrix("W1", (d, h))?, ckpt.matrix("b1", (1, h))?);
+        let fc2 = Affine::new(ckpt.matrix("W2", (h, c))?, ckpt.matrix("b2", (1, c))?);
+        Ok((Self::from_params(config, TwoLayerParams { fc1, fc2 }), ckpt))
     }
 }

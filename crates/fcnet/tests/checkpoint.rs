@@ -6,20 +6,23 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use handgrad_fcnet::checkpoint::{self, Checkpoint};
-use handgrad_fcnet::{CheckpointError, SgdSchedule, TwoLayerConfig, TwoLayerNet, accuracy};
+use handgrad_fcnet::{CheckpointError, Trained, TwoLayerConfig, TwoLayerNet};
+use handgrad_nn::solver::{SolverConfig, accuracy};
 use handgrad_tensor::init::rng_from_seed;
 use handgrad_tensor::{Matrix, Par};
 
-fn net_and_config() -> (TwoLayerNet<f32>, TwoLayerConfig) {
-    let config = TwoLayerConfig { input_dim: 6, hidden_dim: 5, num_classes: 3, std: 0.3 };
-    (TwoLayerNet::new(&config, &mut rng_from_seed(3)), config)
+fn config() -> TwoLayerConfig {
+    TwoLayerConfig { input_dim: 6, hidden: 5, num_classes: 3, weight_scale: 0.3, reg: 1e-3 }
+}
+
+fn net() -> TwoLayerNet<f32> {
+    TwoLayerNet::new(&config(), &mut rng_from_seed(3))
 }
 
 fn saved(dir: &Path) -> std::path::PathBuf {
-    let (net, config) = net_and_config();
     let path = dir.join("model.safetensors");
     let extra = BTreeMap::from([("seed".to_string(), "3".to_string())]);
-    net.save(&path, &config, &extra).unwrap();
+    net().save(&path, &extra).unwrap();
     path
 }
 
@@ -27,10 +30,8 @@ fn saved(dir: &Path) -> std::path::PathBuf {
 fn round_trip_preserves_parameters_config_and_metadata() {
     let dir = tempfile::tempdir().unwrap();
     let path = saved(dir.path());
-    let (net, config) = net_and_config();
-    let (loaded, loaded_config, ckpt) = TwoLayerNet::<f32>::load(&path).unwrap();
-    assert_eq!(loaded, net);
-    assert_eq!(loaded_config, config);
+    let (loaded, ckpt) = TwoLayerNet::<f32>::load(&path).unwrap();
+    assert_eq!(loaded, net(), "parameters and config (L2 strength included) survive");
     assert_eq!(ckpt.meta("seed").unwrap(), "3");
     assert_eq!(ckpt.meta("dtype").unwrap(), "f32");
     // No temporary file is left beside the checkpoint.
@@ -80,8 +81,7 @@ fn wrong_names_shapes_and_kind_are_typed_errors() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.safetensors");
     let (w1, b1) = (Matrix::<f32>::zeros(6, 5), Matrix::<f32>::zeros(1, 5));
-    let config =
-        serde_json::to_string(&TwoLayerConfig { input_dim: 6, hidden_dim: 5, num_classes: 3, std: 0.1 }).unwrap();
+    let config = serde_json::to_string(&config()).unwrap();
     let none = BTreeMap::new();
     // Missing W2/b2.
     checkpoint::save(&path, "two-layer", &config, &[("W1", &w1), ("b1", &b1)], &none).unwrap();
@@ -103,6 +103,25 @@ fn wrong_names_shapes_and_kind_are_typed_errors() {
     // A config that is not valid JSON for the model.
     checkpoint::save(&path, "two-layer", "{\"hidden\": 3}", &[("W1", &w1)], &none).unwrap();
     assert!(matches!(TwoLayerNet::<f32>::load(&path).unwrap_err(), CheckpointError::Metadata { .. }));
+    // A kind neither net knows.
+    checkpoint::save(&path, "resnet", &config, &[("W1", &w1)], &none).unwrap();
+    assert!(matches!(Trained::<f32>::load(&path).unwrap_err(), CheckpointError::ModelKind { .. }));
+}
+
+/// A checkpoint written before the config had `reg` and used the names `hidden_dim` and `std`
+/// still loads (its L2 strength reads as 0).
+#[test]
+fn configs_of_earlier_checkpoints_still_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.safetensors");
+    let old = r#"{"input_dim":6,"hidden_dim":5,"num_classes":3,"std":0.3}"#;
+    let n = net();
+    let p = &n.params;
+    let tensors = [("W1", &p.fc1.w), ("b1", &p.fc1.b), ("W2", &p.fc2.w), ("b2", &p.fc2.b)];
+    checkpoint::save(&path, "two-layer", old, &tensors, &BTreeMap::new()).unwrap();
+    let (loaded, _) = TwoLayerNet::<f32>::load(&path).unwrap();
+    assert_eq!(loaded.config, TwoLayerConfig { reg: 0.0, ..config() });
+    assert_eq!(loaded.params, n.params);
 }
 
 #[test]
@@ -119,17 +138,15 @@ fn safetensors_file_from_elsewhere_without_our_tag_is_rejected() {
 #[test]
 fn reloaded_model_predicts_with_the_accuracy_the_run_reported() {
     let data = common::blobs::<f32>(200, 6, 3, 1.5, 4);
-    let (mut net, config) = net_and_config();
-    let schedule =
-        SgdSchedule { learning_rate: 0.05, learning_rate_decay: 0.95, reg: 1e-3, num_iters: 100, batch_size: 20 };
-    net.train(&data, &data, &schedule, &mut rng_from_seed(1), Par::Seq, |_| {}).unwrap();
-    let reported = accuracy(&mut net, &data);
+    let mut net = net();
+    common::train(&mut net, &data, SolverConfig::notebook(0.05, 0.95, 20, 100), 1).unwrap();
+    let reported = accuracy(&mut net, &data, Par::Seq);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.safetensors");
     let extra = BTreeMap::from([("val_acc".to_string(), reported.to_string())]);
-    net.save(&path, &config, &extra).unwrap();
-    let (mut loaded, _, ckpt) = TwoLayerNet::<f32>::load(&path).unwrap();
+    net.save(&path, &extra).unwrap();
+    let (mut loaded, ckpt) = Trained::<f32>::load(&path).unwrap();
     let stored: f64 = ckpt.meta("val_acc").unwrap().parse().unwrap();
-    assert_eq!(accuracy(&mut loaded, &data), stored);
+    assert_eq!(loaded.measure_accuracy(&data, Par::Seq), stored);
     assert!(stored > 0.5, "the blobs are separable enough to learn: {stored}");
 }

@@ -3,12 +3,14 @@
 
 mod common;
 
-use handgrad_fcnet::{FcConfig, FullyConnectedNet, InMemory, accuracy};
+use handgrad_fcnet::{FcConfig, FullyConnectedNet};
+use handgrad_nn::Params;
 use handgrad_nn::optim::{Adam, UpdateRule};
-use handgrad_nn::solver::{Model, Solver, SolverConfig};
+use handgrad_nn::solver::InMemory;
+use handgrad_nn::solver::{Model, SolverConfig, accuracy};
 use handgrad_tensor::gradcheck::{assert_gradient, numeric_gradient};
 use handgrad_tensor::init::{randn, rng_from_seed};
-use handgrad_tensor::{Matrix, tol};
+use handgrad_tensor::{Matrix, Par, tol};
 
 fn config(hidden: &[usize], reg: f64, dropout: f64, batchnorm: bool) -> FcConfig {
     FcConfig { input_dim: 6, hidden: hidden.to_vec(), num_classes: 4, weight_scale: 0.5, reg, dropout, batchnorm }
@@ -19,28 +21,30 @@ fn config(hidden: &[usize], reg: f64, dropout: f64, batchnorm: bool) -> FcConfig
 fn check(cfg: &FcConfig) {
     let mut rng = rng_from_seed(21);
     let mut net = FullyConnectedNet::<f64>::new(cfg, &mut rng);
-    for i in 0..net.num_params() {
-        let noise: Matrix<f64> = randn(net.param(i).rows(), net.param(i).cols(), 0.2, &mut rng);
-        let p = net.param_mut(i);
+    for i in 0..net.params.len() {
+        let p = net.params.get_mut(i);
+        let noise: Matrix<f64> = randn(p.rows(), p.cols(), 0.2, &mut rng);
         handgrad_tensor::ops::axpy(p, 1.0, &noise); // non-trivial biases, gamma and beta
     }
     let x = randn(8, 6, 1.0, &mut rng);
     let y = [0, 1, 2, 3, 3, 2, 1, 0];
-    net.loss(&x, &y, &mut rng_from_seed(5));
-    let analytic: Vec<Matrix<f64>> = (0..net.num_params()).map(|i| net.grad(i).clone()).collect();
-    for (i, analytic) in analytic.iter().enumerate() {
-        let p0 = net.param(i).clone();
+    let (mut cache, mut analytic) = (net.new_cache(), net.params.zeros_like());
+    net.loss_and_grads(&x, &y, &mut cache, &mut analytic, &mut rng_from_seed(5), Par::Seq);
+    let mut scratch = net.params.zeros_like();
+    for i in 0..analytic.len() {
+        let p0 = net.params.get(i).clone();
         let numeric = numeric_gradient(
             |p| {
-                net.param_mut(i).copy_from(p);
-                net.loss(&x, &y, &mut rng_from_seed(5))
+                net.params.get_mut(i).copy_from(p);
+                net.loss_and_grads(&x, &y, &mut cache, &mut scratch, &mut rng_from_seed(5), Par::Seq)
             },
             &p0,
             tol::FD_STEP,
         );
-        net.param_mut(i).copy_from(&p0);
-        let what = format!("fc {:?} d{}", cfg.hidden, net.param_name(i));
-        let name = net.param_name(i);
+        net.params.get_mut(i).copy_from(&p0);
+        let name = net.params.name(i);
+        let what = format!("fc {:?} d{name}", cfg.hidden);
+        let analytic = analytic.get(i);
         let last_bias = format!("b{}", cfg.hidden.len() + 1);
         if cfg.batchnorm && name.starts_with('b') && !name.starts_with("beta") && name != last_bias {
             // A bias right before batchnorm has gradient exactly 0 (the batch mean removes it):
@@ -93,25 +97,26 @@ fn golden_loss_from_explicit_parameters() {
         batchnorm: false,
     };
     let mut net = FullyConnectedNet::<f64>::new(&cfg, &mut rng_from_seed(0));
-    for w in net.weights_mut() {
-        *w = Matrix::identity(2);
+    for h in &mut net.params.hidden {
+        h.affine.w = Matrix::identity(2);
     }
-    net.biases_mut()[0] = Matrix::from_rows(&[[0.0, -1.0]]); // b2 = b3 = 0 from the initialisation
+    net.params.output.w = Matrix::identity(2);
+    net.params.hidden[0].affine.b = Matrix::from_rows(&[[0.0, -1.0]]); // b2 = b3 = 0 from the initialisation
     let x = Matrix::from_rows(&[[2.0, 3.0], [1.0, -1.0]]);
-    let loss = net.loss(&x, &[1, 0], &mut rng_from_seed(0));
+    let (mut cache, mut grads) = (net.new_cache(), net.params.zeros_like());
+    let loss = net.loss_and_grads(&x, &[1, 0], &mut cache, &mut grads, &mut rng_from_seed(0), Par::Seq);
     let expected = (2f64.ln() + (1.0 + (-1f64).exp()).ln()) / 2.0 + 1.5;
     assert!((loss - expected).abs() < 1e-12, "loss {loss} vs hand-derived {expected}");
     let mut pred = [9, 9];
-    net.predict_into(&x, &mut pred);
+    assert!(net.predict(&x, &mut cache, &mut pred, Par::Seq));
     assert_eq!(pred, [0, 0], "ties go to the first class; row 2 scores [1, 0]");
 }
 
-fn solver(update: UpdateRule, epochs: usize, batch: usize, seed: u64) -> Solver<f32> {
+fn solver(update: UpdateRule, epochs: usize, batch: usize) -> SolverConfig {
     let mut c = SolverConfig::new(update);
-    c.num_epochs = epochs;
+    c.epochs = epochs;
     c.batch_size = batch;
-    c.seed = seed;
-    Solver::new(c)
+    c
 }
 
 #[test]
@@ -127,10 +132,9 @@ fn hundred_hundred_net_overfits_fifty_examples_in_twenty_epochs() {
         batchnorm: false,
     };
     let mut net = FullyConnectedNet::<f32>::new(&cfg, &mut rng_from_seed(1));
-    let before = accuracy(&mut net, &data);
-    let mut s = solver(UpdateRule::Adam(Adam::new(1e-2)), 20, 25, 2);
-    let hist = s.train(&mut net, &data, Some(&data), |_| {}).unwrap();
-    let after = accuracy(&mut net, &data);
+    let before = accuracy(&mut net, &data, Par::Seq);
+    let hist = common::train(&mut net, &data, solver(UpdateRule::Adam(Adam::new(1e-2)), 20, 25), 2).unwrap();
+    let after = accuracy(&mut net, &data, Par::Seq);
     assert!(before < 0.5, "random labels are not fit before training: {before}");
     assert_eq!(after, 1.0, "train accuracy after 20 epochs; losses {:?}", &hist.loss[hist.loss.len() - 5..]);
 }
@@ -149,8 +153,7 @@ fn same_seed_gives_identical_loss_history_with_dropout_and_batchnorm() {
     };
     let run = |seed| {
         let mut net = FullyConnectedNet::<f32>::new(&cfg, &mut rng_from_seed(seed));
-        let mut s = solver(UpdateRule::Adam(Adam::new(1e-2)), 3, 20, seed);
-        s.train(&mut net, &data, Some(&data), |_| {}).unwrap().loss
+        common::train(&mut net, &data, solver(UpdateRule::Adam(Adam::new(1e-2)), 3, 20), seed).unwrap().loss
     };
     let (a, b, c) = (run(4), run(4), run(5));
     assert_eq!(a, b);
@@ -170,15 +173,16 @@ fn checkpoint_round_trip_keeps_predictions_and_running_statistics() {
         batchnorm: true,
     };
     let mut net = FullyConnectedNet::<f32>::new(&cfg, &mut rng_from_seed(7));
-    solver(UpdateRule::Adam(Adam::new(1e-2)), 4, 20, 8).train(&mut net, &data, Some(&data), |_| {}).unwrap();
-    let acc = accuracy(&mut net, &data);
+    common::train(&mut net, &data, solver(UpdateRule::Adam(Adam::new(1e-2)), 4, 20), 8).unwrap();
+    let acc = accuracy(&mut net, &data, Par::Seq);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fc.safetensors");
     net.save(&path, &Default::default()).unwrap();
     let (mut loaded, _) = FullyConnectedNet::<f32>::load(&path).unwrap();
     assert_eq!(loaded.config(), net.config());
-    assert_eq!(loaded.norms(), net.norms(), "γ, β and running statistics survive");
-    assert_eq!(accuracy(&mut loaded, &data), acc);
+    assert_eq!(loaded.params, net.params, "every parameter, γ and β included, survives");
+    assert_eq!(loaded.norm_states, net.norm_states, "the running statistics survive");
+    assert_eq!(accuracy(&mut loaded, &data, Par::Seq), acc);
     // A two-layer loader refuses it.
     let err = handgrad_fcnet::TwoLayerNet::<f32>::load(&path).unwrap_err();
     assert!(matches!(err, handgrad_fcnet::CheckpointError::ModelKind { .. }), "{err}");

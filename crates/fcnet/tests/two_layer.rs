@@ -2,33 +2,40 @@
 
 mod common;
 
-use handgrad_fcnet::{InMemory, SgdSchedule, TwoLayerConfig, TwoLayerNet, accuracy};
+use handgrad_fcnet::{TwoLayerConfig, TwoLayerNet, TwoLayerParams};
+use handgrad_nn::layers::Affine;
+use handgrad_nn::solver::InMemory;
+use handgrad_nn::solver::{SolverConfig, accuracy};
+use handgrad_nn::{Params, solver::TrainError};
 use handgrad_tensor::gradcheck::{assert_gradient, numeric_gradient};
 use handgrad_tensor::init::{randn, rng_from_seed};
 use handgrad_tensor::{Matrix, Par, tol};
 
-fn small_net(seed: u64) -> (TwoLayerNet<f64>, Matrix<f64>, Vec<usize>) {
+fn small_net(seed: u64, reg: f64) -> (TwoLayerNet<f64>, Matrix<f64>, Vec<usize>) {
     let mut rng = rng_from_seed(seed);
-    let config = TwoLayerConfig { input_dim: 5, hidden_dim: 4, num_classes: 3, std: 0.5 };
+    let config = TwoLayerConfig { input_dim: 5, hidden: 4, num_classes: 3, weight_scale: 0.5, reg };
     let mut net = TwoLayerNet::<f64>::new(&config, &mut rng);
-    net.b1 = randn(1, 4, 0.3, &mut rng);
-    net.b2 = randn(1, 3, 0.3, &mut rng);
+    net.params.fc1.b = randn(1, 4, 0.3, &mut rng);
+    net.params.fc2.b = randn(1, 3, 0.3, &mut rng);
     let x = randn(6, 5, 1.0, &mut rng);
     (net, x, vec![0, 1, 2, 2, 1, 0])
 }
 
 fn check_all_grads(reg: f64) {
-    let (net, x, y) = small_net(7);
-    let (_, grads) = net.loss(&x, &y, reg);
-    let h = tol::FD_STEP;
-    let w1 = numeric_gradient(|p| TwoLayerNet { w1: p.clone(), ..net.clone() }.loss(&x, &y, reg).0, &net.w1, h);
-    let b1 = numeric_gradient(|p| TwoLayerNet { b1: p.clone(), ..net.clone() }.loss(&x, &y, reg).0, &net.b1, h);
-    let w2 = numeric_gradient(|p| TwoLayerNet { w2: p.clone(), ..net.clone() }.loss(&x, &y, reg).0, &net.w2, h);
-    let b2 = numeric_gradient(|p| TwoLayerNet { b2: p.clone(), ..net.clone() }.loss(&x, &y, reg).0, &net.b2, h);
-    assert_gradient("two-layer dW1", &grads.w1, &w1, tol::GRAD_KINKED);
-    assert_gradient("two-layer db1", &grads.b1, &b1, tol::GRAD_KINKED);
-    assert_gradient("two-layer dW2", &grads.w2, &w2, tol::GRAD_KINKED);
-    assert_gradient("two-layer db2", &grads.b2, &b2, tol::GRAD_KINKED);
+    let (net, x, y) = small_net(7, reg);
+    let (_, grads) = net.loss(&x, &y);
+    for i in 0..grads.len() {
+        let numeric = numeric_gradient(
+            |p| {
+                let mut moved = net.clone();
+                moved.params.get_mut(i).copy_from(p);
+                moved.loss(&x, &y).0
+            },
+            net.params.get(i),
+            tol::FD_STEP,
+        );
+        assert_gradient(&format!("two-layer d{}", net.params.name(i)), grads.get(i), &numeric, tol::GRAD_KINKED);
+    }
 }
 
 #[test]
@@ -52,45 +59,47 @@ fn gradients_match_finite_differences_with_reg() {
 #[test]
 fn golden_loss_from_explicit_parameters() {
     let eye = Matrix::from_rows(&[[1.0, 0.0], [0.0, 1.0]]);
-    let net = TwoLayerNet::from_params(eye.clone(), Matrix::from_rows(&[[0.0, -1.0]]), eye, Matrix::zeros(1, 2));
+    let params = TwoLayerParams {
+        fc1: Affine::new(eye.clone(), Matrix::from_rows(&[[0.0, -1.0]])),
+        fc2: Affine::new(eye, Matrix::zeros(1, 2)),
+    };
+    let config = TwoLayerConfig { input_dim: 2, hidden: 2, num_classes: 2, weight_scale: 1.0, reg: 0.5 };
+    let net = TwoLayerNet::from_params(config, params);
     let x = Matrix::from_rows(&[[2.0, 3.0], [1.0, -1.0]]);
     let e = std::f64::consts::E;
     let sigma = e / (1.0 + e);
-    let (loss, grads) = net.loss(&x, &[1, 0], 0.5);
+    let (loss, grads) = net.loss(&x, &[1, 0]);
     let expected = (2f64.ln() + (1.0 + 1.0 / e).ln()) / 2.0 + 1.0;
     assert!((loss - expected).abs() < 1e-12, "loss {loss} vs hand-derived {expected}");
     let db2 = [(sigma - 0.5) / 2.0, (0.5 - sigma) / 2.0];
     let db1 = [0.25 + (sigma - 1.0) / 2.0, -0.25];
     for j in 0..2 {
-        assert!((grads.b2.get(0, j) - db2[j]).abs() < 1e-12, "db2 {:?} vs {db2:?}", grads.b2);
-        assert!((grads.b1.get(0, j) - db1[j]).abs() < 1e-12, "db1 {:?} vs {db1:?}", grads.b1);
+        assert!((grads.fc2.b.get(0, j) - db2[j]).abs() < 1e-12, "db2 {:?} vs {db2:?}", grads.fc2.b);
+        assert!((grads.fc1.b.get(0, j) - db1[j]).abs() < 1e-12, "db1 {:?} vs {db1:?}", grads.fc1.b);
     }
     // Without reg the loss is the data term alone.
-    let (loss0, _) = net.loss(&x, &[1, 0], 0.0);
+    let no_reg = TwoLayerNet::from_params(TwoLayerConfig { reg: 0.0, ..config }, net.params.clone());
+    let (loss0, _) = no_reg.loss(&x, &[1, 0]);
     assert!((loss0 - (expected - 1.0)).abs() < 1e-12);
 }
 
 #[test]
 fn near_zero_weights_give_ln_c() {
-    let config = TwoLayerConfig { input_dim: 20, hidden_dim: 10, num_classes: 10, std: 1e-4 };
+    let config = TwoLayerConfig { input_dim: 20, hidden: 10, num_classes: 10, weight_scale: 1e-4, reg: 0.0 };
     let net = TwoLayerNet::<f64>::new(&config, &mut rng_from_seed(1));
     let data: InMemory<f64> = common::blobs(30, 20, 10, 0.1, 2);
-    let (loss, _) = net.loss(&data.x, &data.y, 0.0);
+    let (loss, _) = net.loss(&data.x, &data.y);
     assert!((loss - 10f64.ln()).abs() < 1e-3, "loss {loss} vs ln 10");
-}
-
-fn overfit_schedule() -> SgdSchedule {
-    SgdSchedule { learning_rate: 0.5, learning_rate_decay: 1.0, reg: 0.0, num_iters: 400, batch_size: 50 }
 }
 
 #[test]
 fn overfits_a_tiny_set_of_noise() {
     let data: InMemory<f32> = common::noise(50, 30, 10, 3);
-    let config = TwoLayerConfig { input_dim: 30, hidden_dim: 100, num_classes: 10, std: 0.1 };
+    let config = TwoLayerConfig { input_dim: 30, hidden: 100, num_classes: 10, weight_scale: 0.1, reg: 0.0 };
     let mut net = TwoLayerNet::<f32>::new(&config, &mut rng_from_seed(4));
-    let before = accuracy(&mut net, &data);
-    let hist = net.train(&data, &data, &overfit_schedule(), &mut rng_from_seed(5), Par::Seq, |_| {}).unwrap();
-    let after = accuracy(&mut net, &data);
+    let before = accuracy(&mut net, &data, Par::Seq);
+    let hist = common::train(&mut net, &data, SolverConfig::notebook(0.5, 1.0, 50, 400), 5).unwrap();
+    let after = accuracy(&mut net, &data, Par::Seq);
     assert!(before < 0.5, "random labels should not be fit before training: {before}");
     assert_eq!(after, 1.0, "train accuracy after training: {after}; last loss {:?}", hist.loss.last());
 }
@@ -98,30 +107,27 @@ fn overfits_a_tiny_set_of_noise() {
 #[test]
 fn same_seed_gives_identical_loss_history() {
     let data: InMemory<f32> = common::blobs(300, 16, 5, 1.0, 8);
-    let config = TwoLayerConfig { input_dim: 16, hidden_dim: 12, num_classes: 5, std: 1e-2 };
-    let schedule =
-        SgdSchedule { learning_rate: 0.05, learning_rate_decay: 0.9, reg: 1e-3, num_iters: 60, batch_size: 20 };
+    let config = TwoLayerConfig { input_dim: 16, hidden: 12, num_classes: 5, weight_scale: 1e-2, reg: 1e-3 };
     let run = |seed| {
         let mut net = TwoLayerNet::<f32>::new(&config, &mut rng_from_seed(seed));
-        net.train(&data, &data, &schedule, &mut rng_from_seed(seed + 1), Par::Seq, |_| {}).unwrap()
+        common::train(&mut net, &data, SolverConfig::notebook(0.05, 0.9, 20, 60), seed + 1).unwrap()
     };
     let (a, b, c) = (run(11), run(11), run(12));
     assert_eq!(a, b, "same seed, same history");
     assert_ne!(a.loss, c.loss, "another seed gives another history");
     // The notebook's schedule: accuracies at it = 0, 15, 30, 45 (300/20 = 15 per epoch), lr decayed each time.
-    assert_eq!(a.epochs.iter().map(|r| r.iter).collect::<Vec<_>>(), [0, 15, 30, 45]);
-    assert!((a.epochs[1].learning_rate - 0.05 * 0.9).abs() < 1e-15);
+    assert_eq!(a.checks.iter().map(|c| c.iteration).collect::<Vec<_>>(), [0, 15, 30, 45]);
+    assert!((a.checks[1].lr - 0.05 * 0.9).abs() < 1e-15);
     assert!(a.loss.last().unwrap() < &a.loss[0], "loss should fall: {:?}", a.loss);
 }
 
 #[test]
 fn divergence_is_a_typed_error() {
     let data: InMemory<f32> = common::blobs(40, 8, 4, 1.0, 9);
-    let config = TwoLayerConfig { input_dim: 8, hidden_dim: 8, num_classes: 4, std: 1.0 };
+    let config = TwoLayerConfig { input_dim: 8, hidden: 8, num_classes: 4, weight_scale: 1.0, reg: 0.0 };
     let mut net = TwoLayerNet::<f32>::new(&config, &mut rng_from_seed(1));
-    let schedule =
-        SgdSchedule { learning_rate: 1e30, learning_rate_decay: 1.0, reg: 0.0, num_iters: 50, batch_size: 10 };
-    let err = net.train(&data, &data, &schedule, &mut rng_from_seed(2), Par::Seq, |_| {}).unwrap_err();
+    let err = common::train(&mut net, &data, SolverConfig::notebook(1e30, 1.0, 10, 50), 2).unwrap_err();
+    assert!(matches!(err, TrainError::Diverged { lr, .. } if lr == 1e30), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("diverged") && msg.contains("lower the learning rate"), "{msg}");
 }

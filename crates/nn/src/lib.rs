@@ -1,28 +1,71 @@
 //! # handgrad-nn
 //!
-//! Hand-written backprop: layers with readable backward passes, losses, optimizers, and a Solver.
+//! Hand-written backprop: the layer library every handgrad model is built from, the losses, the
+//! optimizers, and the one training loop.
 //!
+//! - [`params`]: a model's learned tensors as a numbered list ([`Params`]); **the gradient is a
+//!   value of the same type**;
 //! - [`layer`]: the layer contract ([`Layer`]: `forward → (out, cache)`, `backward(dout, cache)`
-//!   **overwrites** the parameter gradients and returns `dx`), and the [`Mode`] argument;
-//! - [`layers`]: affine, ReLU, the affine–ReLU sandwich, sigmoid, tanh, Swish, inverted dropout and
-//!   batch normalisation (each with free kernels writing into caller buffers);
-//! - [`loss`]: softmax cross-entropy and multiclass SVM as `(scores, labels) → (loss, dscores)`,
-//!   and the L2 penalty `½·reg·ΣW²` (weights only);
-//! - [`optim`]: SGD, momentum, Nesterov, RMSProp, Adam — a config value plus per-parameter state,
-//!   `opt.step(&mut w, &dw, &mut state)`; [`optim::UpdateRule`] picks one at run time;
-//! - [`solver`]: the CS231n-style [`Solver`](solver::Solver) that trains any
-//!   [`Model`](solver::Model) on any [`Dataset`](solver::Dataset), reporting through a callback.
+//!   **overwrites** the gradient and returns `dx`), and the [`Mode`] argument;
+//! - [`layers`]: affine, linear (`x·W`, `x·Wᵀ`), the affine–ReLU sandwich with fused bias+ReLU
+//!   kernels, ReLU, sigmoid, tanh, Swish, [`Activation`](layers::Activation), inverted dropout and
+//!   batch normalisation — each as free kernels writing into caller buffers (what models call) and
+//!   a layer type;
+//! - [`loss`]: softmax cross-entropy, multiclass SVM and the squared reconstruction error as
+//!   `(scores, targets) → (loss, dscores)`, and the L2 penalty `½·reg·ΣW²` (weights only);
+//! - [`optim`]: SGD (with its fused weight-gradient step), momentum, Nesterov, RMSProp, Adam — a
+//!   config value plus per-parameter state, `opt.step(&mut w, &dw, &mut state)`;
+//!   [`optim::UpdateRule`] picks one at run time;
+//! - [`solver`]: the [`Solver`](solver::Solver) — the training loop of every model in handgrad —
+//!   with its [`Step`](solver::Step) (one iteration and its buffers, which the benchmarks run too),
+//!   the [`Model`](solver::Model) and [`Dataset`](solver::Dataset) traits, the
+//!   [`History`](solver::History) it records and the [`accuracy`](solver::accuracy) it measures.
 //!
 //! Rows are samples everywhere: `x: (n_samples, n_features)`. Everything is generic over
 //! [`Scalar`] (`f32` for training, `f64` for gradient checks).
 //!
 //! `#![no_std]` + `alloc`; the `std` feature (default) turns on faer's fast GEMM kernels.
 //!
+//! ## Following one training step
+//!
+//! `cargo xtask train fcnet` → `handgrad_fcnet::train` builds a `TwoLayerNet` and a
+//! [`SolverConfig::notebook`](solver::SolverConfig::notebook) → [`Solver::train`](solver::Solver::train)
+//! calls [`Step::run`](solver::Step::run) every iteration → the data set's `gather` → the model's
+//! [`Model::train_step`](solver::Model::train_step) → this crate's kernels
+//! ([`layers::affine_relu_forward`], [`loss::softmax_loss_into`], [`layers::affine_backward`],
+//! [`layers::relu_bias_backward_inplace`], [`optim::Sgd::step_with_weight_grad`]) → handgrad-tensor's
+//! GEMMs.
+//!
+//! ## Glossary: one name per concept, in every crate and every command
+//!
+//! | concept | in code | flag |
+//! |---|---|---|
+//! | one optimizer step on one minibatch | iteration `t` (0-based); count `iters` | `--iters` |
+//! | a pass over the training rows | `epochs`; [`iterations_per_epoch`](solver::iterations_per_epoch) `= max(n / batch_size, 1)` | `--epochs` |
+//! | rows per minibatch | `batch_size` | `--batch-size` |
+//! | learning rate | `lr` | `--lr` |
+//! | learning-rate factor per epoch | `lr_decay` | `--lr-decay` |
+//! | L2 strength (`½·reg·ΣW²`) | `reg` | `--reg` |
+//! | std of the initial weights, N(0, scale²) | `weight_scale` | `--weight-scale` |
+//! | hidden layer sizes | `hidden` | `--hidden H1,H2,…` (one architecture) |
+//! | update rule | `update` ([`optim::UpdateRule`], [`optim::UpdateKind`]) | `--update` |
+//! | threads of the products | `par: Par`, always an argument | `--threads` |
+//! | randomness | `rng: &mut Rng` (PCG-64), from `seed` | `--seed` |
+//! | a dataset on disk | a path | `--data PATH` |
+//! | a run's output folder | a path | `--out DIR` |
+//! | parameters / their gradient | one type implementing [`Params`]; gradient buffers from [`Params::zeros_like`] | |
+//! | what forward keeps for backward | a named `…Cache` struct; a model's [`Model::Cache`](solver::Model::Cache) | |
+//! | train or eval behaviour | [`Mode`] | |
+//! | the training loop / one iteration | [`solver::Solver`] / [`solver::Step`] | |
+//! | what a run records / reports | [`solver::History`] of [`solver::Check`]s / [`solver::Progress`] | |
+//! | divergence | [`solver::TrainError::Diverged`] (iteration and learning rate) | |
+//! | classification accuracy | [`solver::accuracy`] | |
+//!
 //! ## Example: a layer and a loss from explicit parameters, and one optimizer step by hand
 //!
 //! ```
 //! use handgrad_nn::optim::{Adam, Optimizer};
-//! use handgrad_nn::{Layer, Matrix, layers::Affine, loss::softmax_loss};
+//! use handgrad_nn::{Layer, Matrix, Params, layers::Affine, loss::softmax_loss};
 //!
 //! // A 2-feature, 3-class linear classifier with chosen weights.
 //! let mut fc = Affine::new(
@@ -34,15 +77,15 @@
 //!
 //! let (scores, mut cache) = fc.forward(&x);
 //! let (loss, dscores) = softmax_loss(&scores, &y);
-//! let mut grads = fc.zero_grads();
+//! let mut grads = fc.zeros_like(); // the gradient is an `Affine` too
 //! let dx = fc.backward(&dscores, &mut cache, &mut grads);
 //! assert_eq!(dx.shape(), (2, 2));
 //!
 //! // One Adam step on each parameter, with its own state created from the parameter.
 //! let adam = Adam::new(0.1); // the learning rate is always explicit
 //! let (mut sw, mut sb) = (adam.init_state(&fc.w), adam.init_state(&fc.b));
-//! adam.step(&mut fc.w, &grads.dw, &mut sw);
-//! adam.step(&mut fc.b, &grads.db, &mut sb);
+//! adam.step(&mut fc.w, &grads.w, &mut sw);
+//! adam.step(&mut fc.b, &grads.b, &mut sb);
 //! let (scores, _) = fc.forward(&x);
 //! assert!(softmax_loss(&scores, &y).0 < loss);
 //! ```
@@ -56,7 +99,9 @@ pub mod layer;
 pub mod layers;
 pub mod loss;
 pub mod optim;
+pub mod params;
 pub mod solver;
 
-pub use handgrad_tensor::{Matrix, Scalar};
+pub use handgrad_tensor::{Matrix, Par, Scalar};
 pub use layer::{Layer, Mode};
+pub use params::{ParamKind, Params};

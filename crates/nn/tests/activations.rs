@@ -1,18 +1,18 @@
 //! Sigmoid, tanh, Swish, dropout and batch normalisation: gradient checks (f64) and behaviour.
 
-use handgrad_nn::layers::{BatchNorm, Dropout, Sigmoid, Swish, Tanh, sigmoid};
-use handgrad_nn::{Layer, Mode};
+use handgrad_nn::layers::{BatchNorm, BatchNormState, Dropout, Sigmoid, Swish, Tanh, sigmoid};
+use handgrad_nn::{Layer, Mode, Params};
 use handgrad_tensor::gradcheck::{assert_gradient, numeric_gradient_contracted};
 use handgrad_tensor::init::{randn, rng_from_seed};
 use handgrad_tensor::{Matrix, tol};
 
 /// Gradient check of a parameterless layer's dx on random inputs.
-fn check_elementwise<L: Layer<f64, Grads = ()>>(name: &str, layer: &L, seed: u64) {
+fn check_elementwise<L: Layer<f64>>(name: &str, layer: &L, seed: u64) {
     let mut rng = rng_from_seed(seed);
     let x = randn(5, 4, 2.0, &mut rng);
     let dout = randn(5, 4, 1.0, &mut rng);
     let (_, mut cache) = layer.forward(&x);
-    let dx = layer.backward(&dout, &mut cache, &mut ());
+    let dx = layer.backward(&dout, &mut cache, &mut layer.zeros_like());
     let num = numeric_gradient_contracted(|x| layer.forward(x).0, &x, &dout, tol::FD_STEP);
     assert_gradient(name, &dx, &num, tol::GRAD_SMOOTH);
 }
@@ -84,8 +84,8 @@ fn batchnorm_train_output_is_zero_mean_unit_variance_per_feature() {
     let mut rng = rng_from_seed(25);
     let mut x: Matrix<f64> = randn(200, 4, 3.0, &mut rng);
     handgrad_tensor::ops::map_inplace(&mut x, |v| v + 5.0);
-    let mut bn = BatchNorm::new(4);
-    let (out, _) = bn.forward(&x, Mode::Train);
+    let bn = BatchNorm::new(4);
+    let (out, _) = bn.forward(&mut BatchNormState::new(4), &x, Mode::Train);
     for j in 0..4 {
         let col: Vec<f64> = (0..200).map(|i| out.get(i, j)).collect();
         let mean = col.iter().sum::<f64>() / 200.0;
@@ -93,8 +93,8 @@ fn batchnorm_train_output_is_zero_mean_unit_variance_per_feature() {
         assert!(mean.abs() < 1e-12 && (var - 1.0).abs() < 1e-4, "feature {j}: mean {mean}, var {var}");
     }
     // γ and β then set the mean and standard deviation.
-    let mut bn = BatchNorm::from_params(Matrix::from_rows(&[[2.0, 0.5, 1.0, 3.0]]), Matrix::from_rows(&[[1.0; 4]]));
-    let (out, _) = bn.forward(&x, Mode::Train);
+    let bn = BatchNorm::from_params(Matrix::from_rows(&[[2.0, 0.5, 1.0, 3.0]]), Matrix::from_rows(&[[1.0; 4]]));
+    let (out, _) = bn.forward(&mut BatchNormState::new(4), &x, Mode::Train);
     let mean0 = (0..200).map(|i| out.get(i, 0)).sum::<f64>() / 200.0;
     assert!((mean0 - 1.0).abs() < 1e-12);
 }
@@ -103,35 +103,36 @@ fn batchnorm_train_output_is_zero_mean_unit_variance_per_feature() {
 fn batchnorm_running_averages_and_eval_mode() {
     // Golden by hand: one train step from m = 0, v = 1 with ρ = 0.9 on x = (1, 3)ᵀ (μ = 2, σ² = 1)
     // gives m = 0.2, v = 0.9·1 + 0.1·1 = 1; eval output for x = 2.2 is (2.2 − 0.2)/√(1 + 1e-5).
-    let mut bn = BatchNorm::<f64>::new(1);
-    bn.forward(&Matrix::from_rows(&[[1.0], [3.0]]), Mode::Train);
-    assert!((bn.running_mean.get(0, 0) - 0.2).abs() < 1e-15 && (bn.running_var.get(0, 0) - 1.0).abs() < 1e-15);
-    let before = bn.clone();
-    let (out, _) = bn.forward(&Matrix::from_rows(&[[2.2]]), Mode::Eval);
+    let (bn, mut state) = (BatchNorm::<f64>::new(1), BatchNormState::new(1));
+    bn.forward(&mut state, &Matrix::from_rows(&[[1.0], [3.0]]), Mode::Train);
+    assert!((state.running_mean.get(0, 0) - 0.2).abs() < 1e-15 && (state.running_var.get(0, 0) - 1.0).abs() < 1e-15);
+    let before = state.clone();
+    let (out, _) = bn.forward(&mut state, &Matrix::from_rows(&[[2.2]]), Mode::Eval);
     assert!((out.get(0, 0) - 2.0 / (1.0f64 + 1e-5).sqrt()).abs() < 1e-14);
-    assert_eq!(bn, before, "eval mode must not touch the running averages");
+    assert_eq!(state, before, "eval mode must not touch the running averages");
 }
 
 fn batchnorm_gradcheck(mode: Mode, seed: u64) {
     let mut rng = rng_from_seed(seed);
     let x = randn(8, 3, 2.0, &mut rng);
     let dout = randn(8, 3, 1.0, &mut rng);
-    let mut bn = BatchNorm::from_params(randn(1, 3, 1.0, &mut rng), randn(1, 3, 1.0, &mut rng));
-    bn.running_mean = randn(1, 3, 1.0, &mut rng);
-    bn.running_var = Matrix::from_rows(&[[0.5, 2.0, 1.5]]);
-    let (_, mut cache) = bn.clone().forward(&x, mode);
-    let mut g = bn.zero_grads();
+    let bn = BatchNorm::from_params(randn(1, 3, 1.0, &mut rng), randn(1, 3, 1.0, &mut rng));
+    let mut state = BatchNormState::new(3);
+    state.running_mean = randn(1, 3, 1.0, &mut rng);
+    state.running_var = Matrix::from_rows(&[[0.5, 2.0, 1.5]]);
+    // Each forward gets a fresh copy of the state, so train mode's running-average update does not
+    // leak from one evaluation into the next.
+    let fwd = |bn: &BatchNorm<f64>, x: &Matrix<f64>| bn.forward(&mut state.clone(), x, mode);
+    let (_, mut cache) = fwd(&bn, &x);
+    let mut g = bn.zeros_like();
     let dx = bn.backward(&dout, &mut cache, &mut g);
-    let with =
-        |gamma: &Matrix<f64>, beta: &Matrix<f64>| BatchNorm { gamma: gamma.clone(), beta: beta.clone(), ..bn.clone() };
-    let num_dx = numeric_gradient_contracted(|x| bn.clone().forward(x, mode).0, &x, &dout, tol::FD_STEP);
-    let num_dg =
-        numeric_gradient_contracted(|gm| with(gm, &bn.beta).forward(&x, mode).0, &bn.gamma, &dout, tol::FD_STEP);
-    let num_db =
-        numeric_gradient_contracted(|bt| with(&bn.gamma, bt).forward(&x, mode).0, &bn.beta, &dout, tol::FD_STEP);
+    let with = |gamma: &Matrix<f64>, beta: &Matrix<f64>| BatchNorm::from_params(gamma.clone(), beta.clone());
+    let num_dx = numeric_gradient_contracted(|x| fwd(&bn, x).0, &x, &dout, tol::FD_STEP);
+    let num_dg = numeric_gradient_contracted(|gm| fwd(&with(gm, &bn.beta), &x).0, &bn.gamma, &dout, tol::FD_STEP);
+    let num_db = numeric_gradient_contracted(|bt| fwd(&with(&bn.gamma, bt), &x).0, &bn.beta, &dout, tol::FD_STEP);
     assert_gradient("batchnorm dx", &dx, &num_dx, tol::GRAD_SMOOTH);
-    assert_gradient("batchnorm dgamma", &g.dgamma, &num_dg, tol::GRAD_SMOOTH);
-    assert_gradient("batchnorm dbeta", &g.dbeta, &num_db, tol::GRAD_SMOOTH);
+    assert_gradient("batchnorm dgamma", &g.gamma, &num_dg, tol::GRAD_SMOOTH);
+    assert_gradient("batchnorm dbeta", &g.beta, &num_db, tol::GRAD_SMOOTH);
 }
 
 #[test]

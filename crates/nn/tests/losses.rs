@@ -91,11 +91,11 @@ fn svm_gradient_matches_finite_differences_away_from_the_hinge() {
 fn l2_penalty_value_and_gradient() {
     // ½·0.1·(1 + 4 + 9 + 0) = 0.7.
     let w = Matrix::<f64>::from_rows(&[[1.0, -2.0], [3.0, 0.0]]);
-    assert!((l2_penalty(&w, 0.1) - 0.7).abs() < 1e-15);
+    assert!((l2_penalty(&[&w], 0.1) - 0.7).abs() < 1e-15);
     let mut dw = Matrix::full(2, 2, 1.0);
     add_l2_grad(&mut dw, &w, 0.1);
     let mut expected = Matrix::full(2, 2, 1.0);
-    let num = numeric_gradient(|w| l2_penalty(w, 0.1), &w, tol::FD_STEP);
+    let num = numeric_gradient(|w| l2_penalty(&[w], 0.1), &w, tol::FD_STEP);
     handgrad_tensor::ops::axpy(&mut expected, 1.0, &num);
     assert_gradient("l2 grad added", &dw, &expected, tol::GRAD_SMOOTH);
 }

@@ -108,8 +108,8 @@ fn update_rule_enum_dispatches_to_the_same_updates() {
         assert_close(rule.name(), &run(&rule), &expected);
     }
     let mut r = UpdateRule::Adam(Adam::new(1e-3));
-    r.set_learning_rate(5e-4);
-    assert_eq!(r.learning_rate(), 5e-4);
+    r.set_lr(5e-4);
+    assert_eq!(r.lr(), 5e-4);
 }
 
 #[test]

@@ -4,22 +4,24 @@
 
 mod common;
 
+use std::ops::ControlFlow;
+
 use common::TwoLayer;
+use handgrad_nn::Params;
 use handgrad_nn::optim::{Adam, Sgd, UpdateRule};
-use handgrad_nn::solver::{Dataset, InMemory, Model, Solver, SolverConfig, SolverError};
-use handgrad_tensor::Matrix;
+use handgrad_nn::solver::{Dataset, InMemory, LrSchedule, Model, Sampling, Solver, SolverConfig, TrainError, accuracy};
 use handgrad_tensor::init::{Rng, randn, rng_from_seed};
+use handgrad_tensor::{Matrix, Par};
+
+/// A callback that lets every iteration run.
+fn go<M>(_: &handgrad_nn::solver::Progress<'_>, _: &mut M) -> ControlFlow<()> {
+    ControlFlow::Continue(())
+}
 
 fn tiny_problem(n: usize, d: usize, classes: usize, seed: u64) -> InMemory<f32> {
     let mut rng = rng_from_seed(seed);
     let x = randn(n, d, 1.0, &mut rng);
     InMemory::labelled(x, (0..n).map(|i| (i * 7 + i / 3) % classes).collect())
-}
-
-fn accuracy(model: &mut TwoLayer<f32>, data: &InMemory<f32>) -> f64 {
-    let mut pred = vec![0; data.len()];
-    model.predict(&data.x, &mut pred);
-    pred.iter().zip(&data.y).filter(|(p, y)| p == y).count() as f64 / data.len() as f64
 }
 
 #[test]
@@ -28,16 +30,21 @@ fn two_layer_net_overfits_a_tiny_batch() {
     let mut model = TwoLayer::<f32>::new(20, 40, 5, 0.0, 2);
     let mut config = SolverConfig::new(UpdateRule::Adam(Adam::new(1e-2)));
     config.batch_size = 25;
-    config.num_epochs = 60;
-    let before = accuracy(&mut model, &data);
+    config.epochs = 60;
+    let before = accuracy(&mut model, &data, Par::Seq);
     let mut reports = 0;
-    let h = Solver::new(config).train(&mut model, &data, Some(&data), |_| reports += 1).unwrap();
-    let after = accuracy(&mut model, &data);
+    let h = Solver::new(config)
+        .train(&mut model, &data, Some(&data), &mut rng_from_seed(0), Par::Seq, |_, _| {
+            reports += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    let after = accuracy(&mut model, &data, Par::Seq);
     assert_eq!(h.loss.len(), 120);
     assert!(before < 0.5 && after == 1.0, "train accuracy {before} → {after}");
     assert!(h.loss[119] < 0.05 * h.loss[0], "loss {} → {}", h.loss[0], h.loss[119]);
     assert_eq!(h.best.unwrap().val_acc, Some(1.0));
-    assert!(reports >= h.checks.len());
+    assert_eq!(reports, 120, "the callback sees every iteration");
 }
 
 /// A model with one parameter `w` whose every number is known: each SGD step with lr 1 adds 1 to
@@ -45,15 +52,16 @@ fn two_layer_net_overfits_a_tiny_batch() {
 /// loss is `(w − 3)²`; it can be told to return NaN at one iteration.
 struct Counter {
     w: Matrix<f64>,
-    dw: Matrix<f64>,
     calls: usize,
     nan_at: Option<usize>,
     predicts: bool,
+    /// The number of rows of every training batch seen.
+    batch_rows: Vec<usize>,
 }
 
 impl Counter {
     fn new(predicts: bool) -> Self {
-        Self { w: Matrix::zeros(1, 1), dw: Matrix::full(1, 1, -1.0), calls: 0, nan_at: None, predicts }
+        Self { w: Matrix::zeros(1, 1), calls: 0, nan_at: None, predicts, batch_rows: Vec::new() }
     }
     fn w(&self) -> f64 {
         self.w.get(0, 0)
@@ -61,33 +69,47 @@ impl Counter {
 }
 
 impl Model<f64> for Counter {
-    fn num_params(&self) -> usize {
-        1
-    }
-    fn param_name(&self, _: usize) -> &str {
-        "w"
-    }
-    fn param(&self, _: usize) -> &Matrix<f64> {
+    type Params = Matrix<f64>;
+    type Cache = ();
+    fn params(&self) -> &Matrix<f64> {
         &self.w
     }
-    fn param_mut(&mut self, _: usize) -> &mut Matrix<f64> {
+    fn params_mut(&mut self) -> &mut Matrix<f64> {
         &mut self.w
     }
-    fn param_and_grad(&mut self, _: usize) -> (&mut Matrix<f64>, &Matrix<f64>) {
-        (&mut self.w, &self.dw)
-    }
-    fn loss_and_grads(&mut self, _: &Matrix<f64>, _: &[usize], _: &mut Rng) -> f64 {
+    fn new_cache(&self) {}
+    fn loss_and_grads(
+        &mut self,
+        x: &Matrix<f64>,
+        _: &[usize],
+        _: &mut (),
+        g: &mut Matrix<f64>,
+        _: &mut Rng,
+        _: Par,
+    ) -> f64 {
         self.calls += 1;
+        self.batch_rows.push(x.rows());
+        g.fill(-1.0);
         if self.nan_at == Some(self.calls - 1) { f64::NAN } else { 10.0 - self.w() }
     }
-    fn predict(&mut self, x: &Matrix<f64>, out: &mut [usize]) -> bool {
+    fn predict(&mut self, x: &Matrix<f64>, _: &mut (), out: &mut [usize], _: Par) -> bool {
         assert_eq!(out.len(), x.rows());
         out.fill(if self.w() == 3.0 { 0 } else { 1 });
         self.predicts
     }
-    fn eval_loss(&mut self, _: &Matrix<f64>, _: &[usize]) -> Option<f64> {
+    fn eval_loss(&mut self, _: &Matrix<f64>, _: &[usize], _: &mut (), _: Par) -> Option<f64> {
         Some((self.w() - 3.0).powi(2))
     }
+}
+
+/// Trains `model` with `config`, checking on `val`, every iteration let through.
+fn train(
+    config: SolverConfig,
+    model: &mut Counter,
+    data: &InMemory<f64>,
+    val: Option<&InMemory<f64>>,
+) -> Result<handgrad_nn::solver::History, TrainError> {
+    Solver::new(config).train(model, data, val, &mut rng_from_seed(0), Par::Seq, go)
 }
 
 /// 4 rows, labels all 0.
@@ -98,7 +120,7 @@ fn four_rows() -> InMemory<f64> {
 fn sgd_config(batch: usize, epochs: usize) -> SolverConfig {
     let mut c = SolverConfig::new(UpdateRule::Sgd(Sgd::new(1.0)));
     c.batch_size = batch;
-    c.num_epochs = epochs;
+    c.epochs = epochs;
     c
 }
 
@@ -108,7 +130,7 @@ fn best_validation_parameters_are_restored() {
     let mut model = Counter::new(true);
     // One iteration per epoch (4 rows, batch 4): w = 1, 2, …, 6 after iterations 0..6; val accuracy
     // is 1 only after iteration 2 (w = 3).
-    let h = Solver::new(sgd_config(4, 6)).train(&mut model, &data, Some(&data), |_| {}).unwrap();
+    let h = train(sgd_config(4, 6), &mut model, &data, Some(&data)).unwrap();
     assert_eq!(h.checks.len(), 6);
     let best = h.best.unwrap();
     assert_eq!((best.iteration, best.val_acc, best.train_acc), (2, Some(1.0), Some(1.0)));
@@ -120,7 +142,7 @@ fn best_validation_parameters_are_restored() {
 fn models_without_predictions_keep_the_lowest_validation_loss() {
     let data = InMemory::unlabelled(Matrix::zeros(4, 2));
     let mut model = Counter::new(false);
-    let h = Solver::new(sgd_config(4, 6)).train(&mut model, &data, Some(&data), |_| {}).unwrap();
+    let h = train(sgd_config(4, 6), &mut model, &data, Some(&data)).unwrap();
     assert!(h.checks.iter().all(|c| c.train_acc.is_none() && c.val_acc.is_none()));
     assert_eq!(h.best.unwrap().val_loss, Some(0.0));
     assert_eq!(model.w(), 3.0);
@@ -132,14 +154,18 @@ fn epochs_checks_and_learning_rate_decay_follow_the_homework() {
     data.x = Matrix::zeros(50, 2);
     data.y = vec![0; 50];
     let mut config = sgd_config(20, 3); // 50 / 20 = 2 iterations per epoch, 6 in all
-    config.lr_decay = 0.5;
-    config.report_every = 100;
+    config.schedule = LrSchedule::EpochEnd { factor: 0.5 };
     let mut model = Counter::new(true);
     let mut seen = Vec::new();
-    let h = Solver::new(config).train(&mut model, &data, None::<&InMemory<f64>>, |p| seen.push(p.iteration)).unwrap();
+    let h = Solver::new(config)
+        .train(&mut model, &data, None::<&InMemory<f64>>, &mut rng_from_seed(0), Par::Seq, |p, _| {
+            seen.extend(p.check.map(|c| c.iteration));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
     assert_eq!(h.iterations_per_epoch, 2);
     // Checks at the first iteration and at each epoch end (the last iteration is one).
-    let at: Vec<_> = h.checks.iter().map(|c| (c.iteration, c.epoch, c.learning_rate)).collect();
+    let at: Vec<_> = h.checks.iter().map(|c| (c.iteration, c.epoch, c.lr)).collect();
     assert_eq!(at, vec![(0, 0, 1.0), (1, 1, 1.0), (3, 2, 0.5), (5, 3, 0.25)]);
     assert_eq!(seen, vec![0, 1, 3, 5]);
     // w = 1 + 1 + 0.5 + 0.5 + 0.25 + 0.25 (no validation data: nothing restored).
@@ -152,14 +178,15 @@ fn non_finite_loss_returns_a_typed_error() {
     let data = four_rows();
     let mut model = Counter::new(true);
     model.nan_at = Some(3);
-    let err = Solver::new(sgd_config(4, 6)).train(&mut model, &data, Some(&data), |_| {}).unwrap_err();
+    let err = train(sgd_config(4, 6), &mut model, &data, Some(&data)).unwrap_err();
     match err {
-        SolverError::NonFiniteLoss { iteration, learning_rate, loss } => {
-            assert!(iteration == 3 && learning_rate == 1.0 && loss.is_nan(), "{err:?}");
+        TrainError::Diverged { iteration, lr, loss } => {
+            assert!(iteration == 3 && lr == 1.0 && loss.is_nan(), "{err:?}");
         }
-        other => panic!("expected NonFiniteLoss, got {other:?}"),
+        other => panic!("expected Diverged, got {other:?}"),
     }
     assert_eq!(model.calls, 4, "training stops at the failing iteration");
+    assert_eq!(model.w(), 3.0, "the parameters before the failing iteration are kept");
     let msg = err.to_string();
     assert!(msg.contains("iteration 3") && msg.contains("lower the learning rate"), "{msg}");
 }
@@ -170,11 +197,11 @@ fn a_diverging_two_layer_net_returns_the_typed_error() {
     let mut model = TwoLayer::<f32>::new(20, 40, 5, 0.0, 4);
     let mut config = SolverConfig::new(UpdateRule::Sgd(Sgd::new(1e30)));
     config.batch_size = 10;
-    match Solver::new(config).train(&mut model, &data, Some(&data), |_| {}) {
-        Err(SolverError::NonFiniteLoss { iteration, learning_rate, .. }) => {
-            assert!(iteration < 50 && learning_rate == 1e30, "iteration {iteration}, lr {learning_rate}");
+    match Solver::new(config).train(&mut model, &data, Some(&data), &mut rng_from_seed(0), Par::Seq, go) {
+        Err(TrainError::Diverged { iteration, lr, .. }) => {
+            assert!(iteration < 50 && lr == 1e30, "iteration {iteration}, lr {lr}");
         }
-        other => panic!("expected NonFiniteLoss, got {other:?}"),
+        other => panic!("expected Diverged, got {other:?}"),
     }
 }
 
@@ -185,9 +212,8 @@ fn same_seed_gives_identical_loss_histories() {
         let mut model = TwoLayer::<f32>::new(10, 16, 3, 1e-3, 6);
         let mut config = SolverConfig::new(UpdateRule::Adam(Adam::new(1e-3)));
         config.batch_size = 8;
-        config.num_epochs = 2;
-        config.seed = seed;
-        Solver::new(config).train(&mut model, &data, Some(&data), |_| {}).unwrap()
+        config.epochs = 2;
+        Solver::new(config).train(&mut model, &data, Some(&data), &mut rng_from_seed(seed), Par::Seq, go).unwrap()
     };
     let (a, b, c) = (run(7), run(7), run(8));
     assert_eq!(a, b);
@@ -198,10 +224,10 @@ fn same_seed_gives_identical_loss_histories() {
 fn in_memory_gather_resizes_and_fills_labels() {
     let data = InMemory::labelled(Matrix::<f64>::from_rows(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), vec![7, 8, 9]);
     let (mut x, mut y) = (Matrix::zeros(5, 5), vec![1, 2, 3, 4]);
-    data.gather(&[2, 0, 2], &mut x, &mut y);
+    data.gather(&[2, 0, 2], &mut x, &mut y, Par::Seq);
     assert_eq!(x, Matrix::from_rows(&[[5.0, 6.0], [1.0, 2.0], [5.0, 6.0]]));
     assert_eq!(y, vec![9, 7, 9]);
-    InMemory::unlabelled(data.x.clone()).gather(&[1], &mut x, &mut y);
+    InMemory::unlabelled(data.x.clone()).gather(&[1], &mut x, &mut y, Par::Seq);
     assert!(y.is_empty() && x.shape() == (1, 2));
 }
 
@@ -212,20 +238,65 @@ fn two_layer_model_gradients_match_finite_differences() {
     let x: Matrix<f64> = randn(6, 5, 1.0, &mut rng);
     let y = [0, 2, 1, 1, 0, 2];
     let mut model = TwoLayer::<f64>::new(5, 7, 3, 0.1, 10);
-    model.loss_and_grads(&x, &y, &mut rng);
-    let analytic: Vec<Matrix<f64>> = (0..4).map(|i| model.param_and_grad(i).1.clone()).collect();
-    for (i, analytic) in analytic.iter().enumerate() {
-        let p0 = model.param(i).clone();
+    let (mut cache, mut grads) = (model.new_cache(), model.params().zeros_like());
+    model.loss_and_grads(&x, &y, &mut cache, &mut grads, &mut rng, Par::Seq);
+    for i in 0..grads.len() {
+        let p0 = model.params().get(i).clone();
+        let mut scratch = model.params().zeros_like();
         let numeric = handgrad_tensor::gradcheck::numeric_gradient(
             |p| {
-                model.param_mut(i).copy_from(p);
-                model.loss_and_grads(&x, &y, &mut rng_from_seed(0))
+                model.params_mut().get_mut(i).copy_from(p);
+                model.loss_and_grads(&x, &y, &mut cache, &mut scratch, &mut rng_from_seed(0), Par::Seq)
             },
             &p0,
             handgrad_tensor::tol::FD_STEP,
         );
-        model.param_mut(i).copy_from(&p0);
-        let name = model.param_name(i).to_string();
-        handgrad_tensor::gradcheck::assert_gradient(&name, analytic, &numeric, handgrad_tensor::tol::GRAD_KINKED);
+        model.params_mut().get_mut(i).copy_from(&p0);
+        let name = model.params().name(i);
+        handgrad_tensor::gradcheck::assert_gradient(&name, grads.get(i), &numeric, handgrad_tensor::tol::GRAD_KINKED);
     }
+}
+
+#[test]
+fn the_notebook_schedule_checks_and_decays_at_each_epoch_start() {
+    // 50 rows, batch 20: 2 iterations per epoch; 6 iterations of SGD at lr 1, decay 0.5.
+    let data = InMemory::labelled(Matrix::zeros(50, 2), vec![0; 50]);
+    let mut model = Counter::new(true);
+    let h = train(SolverConfig::notebook(1.0, 0.5, 20, 6), &mut model, &data, Some(&data)).unwrap();
+    let at: Vec<_> = h.checks.iter().map(|c| (c.iteration, c.epoch, c.lr)).collect();
+    assert_eq!(at, vec![(0, 0, 1.0), (2, 1, 0.5), (4, 2, 0.25)]);
+    // The first decay follows iteration 0: lr 1, 0.5, 0.5, 0.25, 0.25, 0.125.
+    assert_eq!(model.w(), 2.625, "final parameters kept (no best-model restore)");
+    assert!(h.best.is_none());
+    // Training accuracy on the iteration's own minibatch: w = 1 after iteration 0 predicts class 1.
+    assert_eq!(h.checks[0].train_acc, Some(0.0));
+    assert!(model.batch_rows.iter().all(|&r| r == 20));
+}
+
+#[test]
+fn full_batches_read_the_data_in_place_and_shuffled_batches_cover_the_rows() {
+    let data = InMemory::labelled(Matrix::zeros(30, 2), vec![0; 30]);
+    let mut config = sgd_config(100, 1);
+    config.sampling = Sampling::FullBatch;
+    config.iters = Some(3);
+    let mut model = Counter::new(true);
+    train(config, &mut model, &data, None).unwrap();
+    assert_eq!(model.batch_rows, [30, 30, 30]);
+    config.sampling = Sampling::Shuffled;
+    config.batch_size = 7;
+    let mut model = Counter::new(true);
+    train(config, &mut model, &data, None).unwrap();
+    assert_eq!(model.batch_rows, [7, 7, 7]);
+}
+
+#[test]
+fn the_callback_can_stop_the_run() {
+    let data = four_rows();
+    let mut model = Counter::new(true);
+    let h = Solver::new(sgd_config(4, 6))
+        .train(&mut model, &data, Some(&data), &mut rng_from_seed(0), Par::Seq, |p, _| {
+            if p.iteration == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        })
+        .unwrap();
+    assert_eq!((h.loss.len(), model.calls), (3, 3));
 }

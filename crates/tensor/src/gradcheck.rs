@@ -4,7 +4,11 @@
 //!   `g[i, j] = (f(x + h·e_ij) − f(x − h·e_ij)) / 2h`.
 //! - [`numeric_gradient_contracted`]: the gradient of `⟨f(x), dout⟩ = Σ f(x) ⊙ dout` for a
 //!   matrix-valued `f`; this is exactly what a layer's backward returns for upstream gradient `dout`.
-//! - [`rel_error`]: `max_k |a_k − b_k| / max(1e-8, |a_k| + |b_k|)`.
+//! - [`numeric_gradient_with_error`]: the same central differences and, per element, an estimate of
+//!   their error (from a second step `2h` and the rounding of `f`), for judges that must not call a
+//!   right formula wrong because of finite-difference noise.
+//! - [`rel_error`]: `max_k |a_k − b_k| / max(1e-8, |a_k| + |b_k|)`, `∞` if any value on either side
+//!   is NaN or ±∞ (a non-finite gradient never passes).
 //!
 //! Checks run in `f64`; the tolerances live in [`crate::tol`].
 
@@ -30,6 +34,60 @@ pub fn numeric_gradient(mut f: impl FnMut(&Matrix<f64>) -> f64, x: &Matrix<f64>,
         grad.as_mut_slice()[k] = (fp - fm) / (2.0 * h);
     }
     grad
+}
+
+/// Central differences together with an estimate of their own error, element by element.
+#[derive(Clone, Debug)]
+pub struct NumericGradient {
+    /// `(f(x + h·e_k) − f(x − h·e_k)) / 2h`, the same numbers [`numeric_gradient`] returns: `(r, c)`.
+    pub grad: Matrix<f64>,
+    /// An upper estimate of `|grad − ∂f/∂x|` per element: `(r, c)` (see
+    /// [`numeric_gradient_with_error`]).
+    pub error: Matrix<f64>,
+}
+
+/// Central-difference gradient with a per-element estimate of its error.
+///
+/// `x: (r, c)`. `f` is called `4·r·c` times: at `x ± h·e_k` (the gradient, exactly as
+/// [`numeric_gradient`]) and at `x ± 2h·e_k` (for the estimate). With `g_h`, `g_2h` the two central
+/// differences, `Δ_k = |g_h − g_2h|` and `F_k` the largest `|f|` of element `k`'s four calls,
+///
+/// ```text
+/// error_k = FD_ERROR_SAFETY · (max_j Δ_j + ε·F_k / h)
+/// ```
+///
+/// The truncation error of `g_h` is `c·h² + O(h⁴)` and that of `g_2h` is `4c·h²`, so `Δ ≈ 3|c|·h²`
+/// bounds it; the rounding error of `g_h` (each value of `f` is off by a few ulps of the largest
+/// intermediate result, which can be far larger than `|f|` when terms cancel) shows up in `Δ` as
+/// noise of the same size. One element's two steps can agree by chance, so the noise floor is the
+/// largest `Δ` over all elements, not element `k`'s own. A disagreement between a closed form and
+/// `grad` smaller than `error` is not evidence against the closed form: central differences
+/// cannot resolve it. A NaN or ±∞ value of `f` makes the element and every error non-finite.
+pub fn numeric_gradient_with_error(mut f: impl FnMut(&Matrix<f64>) -> f64, x: &Matrix<f64>, h: f64) -> NumericGradient {
+    let mut xp = x.clone();
+    let mut grad = Matrix::zeros(x.rows(), x.cols());
+    let mut error = Matrix::zeros(x.rows(), x.cols());
+    let abs = |v: f64| if v < 0.0 { -v } else { v };
+    let mut noise = 0.0;
+    for k in 0..x.len() {
+        let orig = xp.as_slice()[k];
+        let mut at = |step: f64| {
+            xp.as_mut_slice()[k] = orig + step;
+            let v = f(&xp);
+            xp.as_mut_slice()[k] = orig;
+            v
+        };
+        let (fp, fm, fp2, fm2) = (at(h), at(-h), at(2.0 * h), at(-2.0 * h));
+        let g_h = (fp - fm) / (2.0 * h);
+        let g_2h = (fp2 - fm2) / (4.0 * h);
+        noise = max_or_nan(noise, abs(g_h - g_2h));
+        grad.as_mut_slice()[k] = g_h;
+        error.as_mut_slice()[k] = [fp, fm, fp2, fm2].into_iter().map(abs).fold(0.0, max_or_nan) * f64::EPSILON / h;
+    }
+    for e in error.as_mut_slice() {
+        *e = crate::tol::FD_ERROR_SAFETY * (noise + *e);
+    }
+    NumericGradient { grad, error }
 }
 
 /// Central-difference gradient of `⟨f(x), dout⟩` for a matrix-valued `f`.
@@ -58,23 +116,35 @@ pub fn numeric_gradient_contracted(
 
 /// Elementwise relative error, maximised: `max_k |a_k − b_k| / max(1e-8, |a_k| + |b_k|)`.
 ///
+/// A NaN or ±∞ on either side makes the result `∞` (see [`rel_error_scalar`]): a non-finite
+/// gradient never passes a check, and the maximum never drops an element.
+///
 /// # Panics
 /// If the shapes differ.
 #[track_caller]
 pub fn rel_error(a: &Matrix<f64>, b: &Matrix<f64>) -> f64 {
     crate::matrix::assert_same_shape("rel_error", a, b);
-    a.as_slice().iter().zip(b.as_slice()).map(|(&x, &y)| rel_error_scalar(x, y)).fold(0.0, f64::max)
+    a.as_slice().iter().zip(b.as_slice()).map(|(&x, &y)| rel_error_scalar(x, y)).fold(0.0, max_or_nan)
 }
 
-/// Relative error of two scalars: `|a − b| / max(1e-8, |a| + |b|)`.
+/// Relative error of two scalars: `|a − b| / max(1e-8, |a| + |b|)`, and `∞` when either value is
+/// NaN or ±∞ (even `∞` against `∞`: an infinite value is a failure, not a match).
+///
+/// Computed on `a/2` and `b/2`, so that `|a − b|` and `|a| + |b|` cannot overflow for huge finite
+/// values (`rel_error_scalar(1e308, 1.7e308)` is 0.26, not `7e307 / ∞ = 0`).
 pub fn rel_error_scalar(a: f64, b: f64) -> f64 {
-    let d = a - b;
-    let d = if d < 0.0 { -d } else { d };
-    let s = (if a < 0.0 { -a } else { a }) + (if b < 0.0 { -b } else { b });
-    if d.is_nan() {
+    if !a.is_finite() || !b.is_finite() {
         return f64::INFINITY;
     }
-    d / if s > 1e-8 { s } else { 1e-8 }
+    let abs = |v: f64| if v < 0.0 { -v } else { v };
+    let (a, b) = (0.5 * a, 0.5 * b);
+    let s = abs(a) + abs(b);
+    abs(a - b) / if s > 0.5e-8 { s } else { 0.5e-8 }
+}
+
+/// `max(m, v)` that keeps a NaN instead of dropping it (`f64::max` returns the other operand).
+fn max_or_nan(m: f64, v: f64) -> f64 {
+    if v.is_nan() || v > m { v } else { m }
 }
 
 /// Compares an analytic gradient with a numeric one.

@@ -65,6 +65,35 @@ impl<T: Scalar> Clone for Matrix<T> {
     }
 }
 
+/// The empty `(0, 0)` matrix: the starting state of a buffer that is sized on first use.
+impl<T: Scalar> Default for Matrix<T> {
+    fn default() -> Self {
+        Self::zeros(0, 0)
+    }
+}
+
+/// `m[(i, j)]`: element `(i, j)`, as [`Matrix::get`].
+impl<T: Scalar> core::ops::Index<(usize, usize)> for Matrix<T> {
+    type Output = T;
+    #[inline]
+    #[track_caller]
+    fn index(&self, (i, j): (usize, usize)) -> &T {
+        assert!(i < self.rows && j < self.cols, "index ({i}, {j}) out of range for shape {:?}", self.shape());
+        &self.as_slice()[i * self.cols + j]
+    }
+}
+
+/// `m[(i, j)] = v`: element `(i, j)`, mutable, as [`Matrix::set`].
+impl<T: Scalar> core::ops::IndexMut<(usize, usize)> for Matrix<T> {
+    #[inline]
+    #[track_caller]
+    fn index_mut(&mut self, (i, j): (usize, usize)) -> &mut T {
+        assert!(i < self.rows && j < self.cols, "index ({i}, {j}) out of range for shape {:?}", self.shape());
+        let c = self.cols;
+        &mut self.as_mut_slice()[i * c + j]
+    }
+}
+
 impl<T: Scalar> PartialEq for Matrix<T> {
     fn eq(&self, other: &Self) -> bool {
         self.shape() == other.shape() && self.as_slice() == other.as_slice()

@@ -118,9 +118,17 @@ fn lane_sum<T: Scalar>(a: &[T], b: &[T], f: impl Fn(T, T) -> T) -> T {
     lanes.iter().copied().sum()
 }
 
-/// `max |x|` over all elements (0 for an empty matrix).
+/// `max |x|` over all elements (0 for an empty matrix), and `∞` when any element is NaN or ±∞:
+/// a matrix holding a NaN never looks small (a plain `max` fold would drop the NaN).
 pub fn max_abs<T: Scalar>(x: &Matrix<T>) -> T {
-    x.as_slice().iter().fold(T::ZERO, |m, &v| m.max(v.abs()))
+    let mut m = T::ZERO;
+    for &v in x.as_slice() {
+        if !v.is_finite() {
+            return T::from_f64(f64::INFINITY);
+        }
+        m = m.max(v.abs());
+    }
+    m
 }
 
 /// `y += alpha · x`. Shapes must match.

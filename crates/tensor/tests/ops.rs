@@ -5,8 +5,9 @@ mod common;
 use common::{SHAPES, rand};
 use handgrad_tensor::{Accum, Matrix, ops, tol};
 
+/// `a ≈ b` to [`tol::NAIVE_F64`]; false when either is NaN or ±∞.
 fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= tol::NAIVE_F64 * (1.0 + a.abs().max(b.abs()))
+    a.is_finite() && b.is_finite() && (a - b).abs() <= tol::NAIVE_F64 * (1.0 + a.abs().max(b.abs()))
 }
 
 #[test]
@@ -85,8 +86,49 @@ fn elementwise_and_reductions() {
         assert!(close(ops::sum_squares(&a), naive_ss));
         assert!(close(ops::dot(&a, &b), naive_dot));
         assert!(close(ops::sum(&sq), naive_ss));
-        assert_eq!(ops::max_abs(&a), a.as_slice().iter().fold(0.0, |m: f64, v| m.max(v.abs())));
     }
+}
+
+/// `max_abs` finds a value planted among smaller ones (at every position, either sign), and is ∞
+/// as soon as one element is NaN or ±∞.
+#[test]
+fn max_abs_finds_the_planted_maximum_and_never_drops_a_nan() {
+    for (s, &(r, c, _)) in SHAPES.iter().enumerate() {
+        let mut rng = handgrad_tensor::init::rng_from_seed(80 + s as u64);
+        let base: Matrix<f64> = handgrad_tensor::init::uniform(r, c, -1.0, 1.0, &mut rng);
+        for k in [0, base.len() / 2, base.len() - 1] {
+            for planted in [3.5, -3.5] {
+                let mut x = base.clone();
+                x.as_mut_slice()[k] = planted;
+                assert_eq!(ops::max_abs(&x), 3.5, "{r}x{c}, planted at {k}");
+                assert_eq!(ops::max_abs(&x.cast::<f32>()), 3.5f32);
+                for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                    let mut y = x.clone();
+                    y.as_mut_slice()[(k + 1) % x.len()] = bad;
+                    assert_eq!(ops::max_abs(&y), f64::INFINITY, "{r}x{c}, {bad} at {}", (k + 1) % x.len());
+                    assert_eq!(ops::max_abs(&y.cast::<f32>()), f32::INFINITY);
+                }
+            }
+        }
+    }
+    assert_eq!(ops::max_abs(&Matrix::<f64>::zeros(0, 3)), 0.0);
+}
+
+/// The kernel tests' comparison helper fails on a NaN or ±∞ on either side, wherever it sits.
+#[test]
+fn kernel_test_comparison_fails_on_non_finite_values() {
+    let want: Matrix<f64> = rand(4, 5, 90);
+    assert_eq!(common::max_rel_diff(&want, &want, 1.0), 0.0);
+    for k in [0, 7, 19] {
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut got = want.clone();
+            got.as_mut_slice()[k] = bad;
+            assert_eq!(common::max_rel_diff(&got, &want, 1.0), f64::INFINITY, "{bad} at {k} in got");
+            assert_eq!(common::max_rel_diff(&got.cast::<f32>(), &want, 1.0), f64::INFINITY);
+            assert_eq!(common::max_rel_diff(&want, &got, 1.0), f64::INFINITY, "{bad} at {k} in want");
+        }
+    }
+    assert!(!close(f64::INFINITY, 1.0) && !close(1.0, f64::NAN) && !close(f64::INFINITY, f64::INFINITY));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Shared helpers of the integration tests: synthetic data only (never used for a claim about CIFAR).
 #![allow(dead_code)]
 
-use handgrad_fcnet::InMemory;
+use handgrad_nn::solver::InMemory;
 use handgrad_tensor::init::{randn, rng_from_seed};
 use handgrad_tensor::{Matrix, Scalar};
 use rand::Rng as _;
@@ -25,4 +25,21 @@ pub fn noise<T: Scalar>(n: usize, d: usize, classes: usize, seed: u64) -> InMemo
     let x = randn(n, d, 1.0, &mut rng);
     let y = (0..n).map(|_| rng.random_range(0..classes)).collect();
     InMemory::labelled(x, y)
+}
+
+use std::ops::ControlFlow;
+
+use handgrad_nn::solver::{History, Model, Solver, SolverConfig, TrainError};
+use handgrad_tensor::Par;
+
+/// Trains `model` on `data` (validating on it too) with `config`, the loop's generator seeded
+/// with `seed`, one thread, every iteration let through.
+pub fn train<T: Scalar, M: Model<T>>(
+    model: &mut M,
+    data: &InMemory<T>,
+    config: SolverConfig,
+    seed: u64,
+) -> Result<History, TrainError> {
+    Solver::new(config)
+        .train(model, data, Some(data), &mut rng_from_seed(seed), Par::Seq, |_, _| ControlFlow::Continue(()))
 }

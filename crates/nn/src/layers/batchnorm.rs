@@ -15,26 +15,79 @@
 //!
 //! Shapes: `x, out, dout, dx: (n, d)`; `γ, β`, running mean and variance: `(1, d)`.
 
+use alloc::string::String;
+
 use handgrad_tensor::matrix::assert_shape;
 use handgrad_tensor::{Matrix, Scalar};
 
 use crate::layer::Mode;
+use crate::params::{ParamKind, Params};
 
-/// A batch-normalisation layer: learned scale `γ` and shift `β`, and running statistics.
+/// The learned parameters of a batch-normalisation layer — and, as a gradient, `∂L/∂γ`, `∂L/∂β`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchNorm<T: Scalar> {
-    /// Scale `γ: (1, d)` (learned).
+    /// Scale `γ: (1, d)`.
     pub gamma: Matrix<T>,
-    /// Shift `β: (1, d)` (learned).
+    /// Shift `β: (1, d)`.
     pub beta: Matrix<T>,
-    /// Running mean `(1, d)` (used in eval mode).
+}
+
+/// What a batch-normalisation layer keeps besides its parameters: the running statistics used in
+/// eval mode (not learned, not part of the gradient), and the constants of their update.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchNormState<T: Scalar> {
+    /// Running mean `(1, d)` (starts at 0).
     pub running_mean: Matrix<T>,
-    /// Running (biased) variance `(1, d)` (used in eval mode).
+    /// Running (biased) variance `(1, d)` (starts at 1).
     pub running_var: Matrix<T>,
     /// Weight ρ of the old value in the running averages (default 0.9).
     pub momentum: f64,
     /// ε added to the variance (default 1e-5).
     pub eps: f64,
+}
+
+impl<T: Scalar> BatchNormState<T> {
+    /// Running mean 0, running variance 1, momentum 0.9, ε = 1e-5, for `d` features.
+    pub fn new(d: usize) -> Self {
+        Self { running_mean: Matrix::zeros(1, d), running_var: Matrix::full(1, d, T::ONE), momentum: 0.9, eps: 1e-5 }
+    }
+}
+
+impl<T: Scalar> Params<T> for BatchNorm<T> {
+    fn len(&self) -> usize {
+        2
+    }
+
+    #[track_caller]
+    fn get(&self, i: usize) -> &Matrix<T> {
+        match i {
+            0 => &self.gamma,
+            1 => &self.beta,
+            _ => panic!("BatchNorm has 2 parameter tensors (gamma, beta), not {}", i + 1),
+        }
+    }
+
+    #[track_caller]
+    fn get_mut(&mut self, i: usize) -> &mut Matrix<T> {
+        match i {
+            0 => &mut self.gamma,
+            1 => &mut self.beta,
+            _ => panic!("BatchNorm has 2 parameter tensors (gamma, beta), not {}", i + 1),
+        }
+    }
+
+    fn name(&self, i: usize) -> String {
+        String::from(if i == 0 { "gamma" } else { "beta" })
+    }
+
+    fn kind(&self, i: usize) -> ParamKind {
+        if i == 0 { ParamKind::Scale } else { ParamKind::Shift }
+    }
+
+    fn zeros_like(&self) -> Self {
+        let d = self.gamma.cols();
+        Self { gamma: Matrix::zeros(1, d), beta: Matrix::zeros(1, d) }
+    }
 }
 
 /// What [`BatchNorm`]'s forward saves, plus backward's scratch.
@@ -61,23 +114,13 @@ impl<T: Scalar> Default for BatchNormCache<T> {
     }
 }
 
-/// Gradients of a [`BatchNorm`] layer.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BatchNormGrads<T: Scalar> {
-    /// `∂L/∂γ: (1, d)`.
-    pub dgamma: Matrix<T>,
-    /// `∂L/∂β: (1, d)`.
-    pub dbeta: Matrix<T>,
-}
-
 impl<T: Scalar> BatchNorm<T> {
-    /// Batch normalisation over `d` features: `γ = 1`, `β = 0`, running mean 0, running variance 1,
-    /// momentum 0.9, ε = 1e-5.
+    /// Batch normalisation over `d` features with `γ = 1`, `β = 0`.
     pub fn new(d: usize) -> Self {
         Self::from_params(Matrix::full(1, d, T::ONE), Matrix::zeros(1, d))
     }
 
-    /// Batch normalisation with explicit `γ: (1, d)` and `β: (1, d)` (other fields as in [`Self::new`]).
+    /// Batch normalisation with explicit `γ: (1, d)` and `β: (1, d)`.
     ///
     /// # Panics
     /// If the shapes differ or are not `(1, d)`.
@@ -86,29 +129,23 @@ impl<T: Scalar> BatchNorm<T> {
         let d = gamma.cols();
         assert_shape("BatchNorm: gamma", &gamma, (1, d));
         assert_shape("BatchNorm: beta", &beta, (1, d));
-        Self {
-            gamma,
-            beta,
-            running_mean: Matrix::zeros(1, d),
-            running_var: Matrix::full(1, d, T::ONE),
-            momentum: 0.9,
-            eps: 1e-5,
-        }
+        Self { gamma, beta }
     }
 
-    /// Zero-filled gradients `(1, d)`.
-    pub fn zero_grads(&self) -> BatchNormGrads<T> {
-        let d = self.gamma.cols();
-        BatchNormGrads { dgamma: Matrix::zeros(1, d), dbeta: Matrix::zeros(1, d) }
-    }
-
-    /// Forward: `x: (n, d)` → `out: (n, d)` (resized). Train mode updates the running averages
-    /// (hence `&mut self`); eval mode reads them.
+    /// Forward: `x: (n, d)` → `out: (n, d)` (resized). Train mode normalises with the batch
+    /// statistics and updates the running averages in `state`; eval mode uses them.
     ///
     /// # Panics
     /// If `x.cols() != d`, or `n == 0` in train mode.
     #[track_caller]
-    pub fn forward_into(&mut self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut BatchNormCache<T>, mode: Mode) {
+    pub fn forward_into(
+        &self,
+        state: &mut BatchNormState<T>,
+        x: &Matrix<T>,
+        out: &mut Matrix<T>,
+        cache: &mut BatchNormCache<T>,
+        mode: Mode,
+    ) {
         let (n, d) = x.shape();
         assert_shape("BatchNorm::forward: gamma vs x", &self.gamma, (1, d));
         cache.mode = mode;
@@ -117,12 +154,12 @@ impl<T: Scalar> BatchNorm<T> {
         match mode {
             Mode::Train => {
                 assert!(n > 0, "BatchNorm::forward: empty batch x{:?} in train mode", x.shape());
-                self.batch_statistics(x, cache);
+                batch_statistics(state, x, cache);
             }
             Mode::Eval => {
-                let eps = T::from_f64(self.eps);
-                cache.mean.copy_from(&self.running_mean);
-                handgrad_tensor::ops::map(&mut cache.inv_std, &self.running_var, |v| T::ONE / (v + eps).sqrt());
+                let eps = T::from_f64(state.eps);
+                cache.mean.copy_from(&state.running_mean);
+                handgrad_tensor::ops::map(&mut cache.inv_std, &state.running_var, |v| T::ONE / (v + eps).sqrt());
             }
         }
         cache.x_hat.resize(n, d);
@@ -138,32 +175,6 @@ impl<T: Scalar> BatchNorm<T> {
         }
     }
 
-    /// Batch mean and `1/√(σ² + ε)` into the cache; updates the running averages.
-    fn batch_statistics(&mut self, x: &Matrix<T>, cache: &mut BatchNormCache<T>) {
-        let (n, d) = x.shape();
-        let inv_n = T::ONE / T::from_usize(n);
-        let (rho, eps) = (T::from_f64(self.momentum), T::from_f64(self.eps));
-        handgrad_tensor::ops::col_sums(&mut cache.mean, x, handgrad_tensor::Accum::Replace);
-        handgrad_tensor::ops::scale(&mut cache.mean, inv_n);
-        // Variance (two-pass, for accuracy), accumulated in inv_std, then turned into 1/√(σ² + ε).
-        let var = cache.inv_std.as_mut_slice();
-        var.fill(T::ZERO);
-        let mean = cache.mean.as_slice();
-        for row in x.row_iter() {
-            for j in 0..d {
-                let c = row[j] - mean[j];
-                var[j] += c * c;
-            }
-        }
-        let (rm, rv) = (self.running_mean.as_mut_slice(), self.running_var.as_mut_slice());
-        for j in 0..d {
-            var[j] *= inv_n;
-            rm[j] = rho * rm[j] + (T::ONE - rho) * mean[j];
-            rv[j] = rho * rv[j] + (T::ONE - rho) * var[j];
-            var[j] = T::ONE / (var[j] + eps).sqrt();
-        }
-    }
-
     /// Backward: `dout: (n, d)`; overwrites `grads`; when `dx` is `Some`, resizes it to `(n, d)` and
     /// writes `∂L/∂x` (train or eval formula, per the cache's mode).
     ///
@@ -174,14 +185,14 @@ impl<T: Scalar> BatchNorm<T> {
         &self,
         dout: &Matrix<T>,
         cache: &mut BatchNormCache<T>,
-        grads: &mut BatchNormGrads<T>,
+        grads: &mut BatchNorm<T>,
         dx: Option<&mut Matrix<T>>,
     ) {
         let (n, d) = cache.x_hat.shape();
         assert_shape("BatchNorm::backward: dout", dout, (n, d));
-        assert_shape("BatchNorm::backward: dgamma", &grads.dgamma, (1, d));
-        handgrad_tensor::ops::col_sums(&mut grads.dbeta, dout, handgrad_tensor::Accum::Replace);
-        let dgamma = grads.dgamma.as_mut_slice();
+        assert_shape("BatchNorm::backward: dgamma", &grads.gamma, (1, d));
+        handgrad_tensor::ops::col_sums(&mut grads.beta, dout, handgrad_tensor::Accum::Replace);
+        let dgamma = grads.gamma.as_mut_slice();
         dgamma.fill(T::ZERO);
         for i in 0..n {
             let (g, xh) = (dout.row(i), cache.x_hat.row(i));
@@ -205,7 +216,7 @@ impl<T: Scalar> BatchNorm<T> {
         cache.sum_g.resize(1, d);
         cache.sum_gx.resize(1, d);
         let (sg, sgx) = (cache.sum_g.as_mut_slice(), cache.sum_gx.as_mut_slice());
-        let (db, dg) = (grads.dbeta.as_slice(), grads.dgamma.as_slice());
+        let (db, dg) = (grads.beta.as_slice(), grads.gamma.as_slice());
         for j in 0..d {
             sg[j] = gamma[j] * db[j];
             sgx[j] = gamma[j] * dg[j];
@@ -221,22 +232,43 @@ impl<T: Scalar> BatchNorm<T> {
 
     /// Allocating forward: `x: (n, d)` → `(out: (n, d), cache)`.
     #[track_caller]
-    pub fn forward(&mut self, x: &Matrix<T>, mode: Mode) -> (Matrix<T>, BatchNormCache<T>) {
+    pub fn forward(&self, state: &mut BatchNormState<T>, x: &Matrix<T>, mode: Mode) -> (Matrix<T>, BatchNormCache<T>) {
         let (mut out, mut cache) = (Matrix::zeros(0, 0), BatchNormCache::default());
-        self.forward_into(x, &mut out, &mut cache, mode);
+        self.forward_into(state, x, &mut out, &mut cache, mode);
         (out, cache)
     }
 
     /// Allocating backward: `dout: (n, d)` → `dx: (n, d)`; overwrites `grads`.
     #[track_caller]
-    pub fn backward(
-        &self,
-        dout: &Matrix<T>,
-        cache: &mut BatchNormCache<T>,
-        grads: &mut BatchNormGrads<T>,
-    ) -> Matrix<T> {
+    pub fn backward(&self, dout: &Matrix<T>, cache: &mut BatchNormCache<T>, grads: &mut BatchNorm<T>) -> Matrix<T> {
         let mut dx = Matrix::zeros(0, 0);
         self.backward_into(dout, cache, grads, Some(&mut dx));
         dx
+    }
+}
+
+/// Batch mean and `1/√(σ² + ε)` into the cache; updates the running averages.
+fn batch_statistics<T: Scalar>(state: &mut BatchNormState<T>, x: &Matrix<T>, cache: &mut BatchNormCache<T>) {
+    let (n, d) = x.shape();
+    let inv_n = T::ONE / T::from_usize(n);
+    let (rho, eps) = (T::from_f64(state.momentum), T::from_f64(state.eps));
+    handgrad_tensor::ops::col_sums(&mut cache.mean, x, handgrad_tensor::Accum::Replace);
+    handgrad_tensor::ops::scale(&mut cache.mean, inv_n);
+    // Variance (two-pass, for accuracy), accumulated in inv_std, then turned into 1/√(σ² + ε).
+    let var = cache.inv_std.as_mut_slice();
+    var.fill(T::ZERO);
+    let mean = cache.mean.as_slice();
+    for row in x.row_iter() {
+        for j in 0..d {
+            let c = row[j] - mean[j];
+            var[j] += c * c;
+        }
+    }
+    let (rm, rv) = (state.running_mean.as_mut_slice(), state.running_var.as_mut_slice());
+    for j in 0..d {
+        var[j] *= inv_n;
+        rm[j] = rho * rm[j] + (T::ONE - rho) * mean[j];
+        rv[j] = rho * rv[j] + (T::ONE - rho) * var[j];
+        var[j] = T::ONE / (var[j] + eps).sqrt();
     }
 }

@@ -4,10 +4,10 @@
 //! Computed stably: `1 / (1 + e^{−x})` for `x ≥ 0`, `e^{x} / (1 + e^{x})` for `x < 0`, so `exp`
 //! never overflows. Shapes: `x, out, dout, dx: (n, d)`.
 
-use handgrad_tensor::ops::{map, zip_map};
+use handgrad_tensor::ops::{map, zip_map, zip_map_inplace};
 use handgrad_tensor::{Matrix, Scalar};
 
-use crate::layer::Layer;
+use crate::layers::elementwise::{Saved, elementwise_layer};
 
 /// σ(x) for one scalar, without overflow for large `|x|`.
 #[inline]
@@ -36,39 +36,20 @@ pub fn sigmoid_backward<T: Scalar>(dout: &Matrix<T>, s: &Matrix<T>, dx: &mut Mat
     zip_map(dx, dout, s, |g, s| g * s * (T::ONE - s));
 }
 
+/// `d ← d ⊙ s ⊙ (1 − s)` in place, where `s = σ(x)` is the forward **output**.
+///
+/// # Panics
+/// If `d` and `s` differ in shape.
+#[track_caller]
+pub fn sigmoid_backward_inplace<T: Scalar>(d: &mut Matrix<T>, s: &Matrix<T>) {
+    zip_map_inplace(d, s, |g, s| g * s * (T::ONE - s));
+}
+
 /// The sigmoid layer (no parameters).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sigmoid;
 
-/// What [`Sigmoid`]'s forward saves: a copy of its output.
-#[derive(Clone, Debug)]
-pub struct SigmoidCache<T: Scalar> {
-    /// `σ(x): (n, d)`.
-    pub out: Matrix<T>,
-}
+/// What [`Sigmoid`]'s forward saves: the forward output `σ(x)`, `(n, d)`.
+pub type SigmoidCache<T> = Saved<T>;
 
-impl<T: Scalar> Default for SigmoidCache<T> {
-    fn default() -> Self {
-        Self { out: Matrix::zeros(0, 0) }
-    }
-}
-
-impl<T: Scalar> Layer<T> for Sigmoid {
-    type Cache = SigmoidCache<T>;
-    type Grads = ();
-
-    fn zero_grads(&self) {}
-
-    fn forward_into(&self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut SigmoidCache<T>) {
-        sigmoid_forward(x, out);
-        cache.out.resize(out.rows(), out.cols());
-        cache.out.copy_from(out);
-    }
-
-    #[track_caller]
-    fn backward_into(&self, dout: &Matrix<T>, cache: &mut SigmoidCache<T>, _: &mut (), dx: Option<&mut Matrix<T>>) {
-        if let Some(dx) = dx {
-            sigmoid_backward(dout, &cache.out, dx);
-        }
-    }
-}
+elementwise_layer!(Sigmoid, sigmoid_forward, sigmoid_backward, output);

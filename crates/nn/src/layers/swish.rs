@@ -7,7 +7,7 @@
 use handgrad_tensor::ops::{map, zip_map};
 use handgrad_tensor::{Matrix, Scalar};
 
-use crate::layer::Layer;
+use crate::layers::elementwise::{Saved, elementwise_layer};
 use crate::layers::sigmoid::sigmoid;
 
 /// `out = x·σ(x)`; `out` is resized to `x`'s shape.
@@ -33,35 +33,7 @@ pub fn swish_backward<T: Scalar>(dout: &Matrix<T>, x: &Matrix<T>, dx: &mut Matri
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Swish;
 
-/// What [`Swish`]'s forward saves: a copy of its input.
-#[derive(Clone, Debug)]
-pub struct SwishCache<T: Scalar> {
-    /// The forward input `x: (n, d)`.
-    pub x: Matrix<T>,
-}
+/// What [`Swish`]'s forward saves: the forward input `x`, `(n, d)`.
+pub type SwishCache<T> = Saved<T>;
 
-impl<T: Scalar> Default for SwishCache<T> {
-    fn default() -> Self {
-        Self { x: Matrix::zeros(0, 0) }
-    }
-}
-
-impl<T: Scalar> Layer<T> for Swish {
-    type Cache = SwishCache<T>;
-    type Grads = ();
-
-    fn zero_grads(&self) {}
-
-    fn forward_into(&self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut SwishCache<T>) {
-        swish_forward(x, out);
-        cache.x.resize(x.rows(), x.cols());
-        cache.x.copy_from(x);
-    }
-
-    #[track_caller]
-    fn backward_into(&self, dout: &Matrix<T>, cache: &mut SwishCache<T>, _: &mut (), dx: Option<&mut Matrix<T>>) {
-        if let Some(dx) = dx {
-            swish_backward(dout, &cache.x, dx);
-        }
-    }
-}
+elementwise_layer!(Swish, swish_forward, swish_backward, input);

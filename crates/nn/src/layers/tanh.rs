@@ -3,10 +3,10 @@
 //! Backward: `dx = dout ⊙ (1 − tanh²(x))`, read from the saved output.
 //! Shapes: `x, out, dout, dx: (n, d)`.
 
-use handgrad_tensor::ops::{map, zip_map};
+use handgrad_tensor::ops::{map, zip_map, zip_map_inplace};
 use handgrad_tensor::{Matrix, Scalar};
 
-use crate::layer::Layer;
+use crate::layers::elementwise::{Saved, elementwise_layer};
 
 /// `out = tanh(x)`; `out` is resized to `x`'s shape.
 pub fn tanh_forward<T: Scalar>(x: &Matrix<T>, out: &mut Matrix<T>) {
@@ -24,39 +24,20 @@ pub fn tanh_backward<T: Scalar>(dout: &Matrix<T>, t: &Matrix<T>, dx: &mut Matrix
     zip_map(dx, dout, t, |g, t| g * (T::ONE - t * t));
 }
 
+/// `d ← d ⊙ (1 − t²)` in place, where `t = tanh(x)` is the forward **output**.
+///
+/// # Panics
+/// If `d` and `t` differ in shape.
+#[track_caller]
+pub fn tanh_backward_inplace<T: Scalar>(d: &mut Matrix<T>, t: &Matrix<T>) {
+    zip_map_inplace(d, t, |g, t| g * (T::ONE - t * t));
+}
+
 /// The tanh layer (no parameters).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tanh;
 
-/// What [`Tanh`]'s forward saves: a copy of its output.
-#[derive(Clone, Debug)]
-pub struct TanhCache<T: Scalar> {
-    /// `tanh(x): (n, d)`.
-    pub out: Matrix<T>,
-}
+/// What [`Tanh`]'s forward saves: the forward output `tanh(x)`, `(n, d)`.
+pub type TanhCache<T> = Saved<T>;
 
-impl<T: Scalar> Default for TanhCache<T> {
-    fn default() -> Self {
-        Self { out: Matrix::zeros(0, 0) }
-    }
-}
-
-impl<T: Scalar> Layer<T> for Tanh {
-    type Cache = TanhCache<T>;
-    type Grads = ();
-
-    fn zero_grads(&self) {}
-
-    fn forward_into(&self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut TanhCache<T>) {
-        tanh_forward(x, out);
-        cache.out.resize(out.rows(), out.cols());
-        cache.out.copy_from(out);
-    }
-
-    #[track_caller]
-    fn backward_into(&self, dout: &Matrix<T>, cache: &mut TanhCache<T>, _: &mut (), dx: Option<&mut Matrix<T>>) {
-        if let Some(dx) = dx {
-            tanh_backward(dout, &cache.out, dx);
-        }
-    }
-}
+elementwise_layer!(Tanh, tanh_forward, tanh_backward, output);

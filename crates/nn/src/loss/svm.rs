@@ -13,7 +13,7 @@ use handgrad_tensor::{Matrix, Scalar};
 ///
 /// Allocates `dscores`; see [`svm_loss_into`] to reuse a buffer.
 #[track_caller]
-pub fn svm_loss<T: Scalar>(scores: &Matrix<T>, labels: &[usize]) -> (T, Matrix<T>) {
+pub fn svm_loss<T: Scalar>(scores: &Matrix<T>, labels: &[usize]) -> (f64, Matrix<T>) {
     let mut dscores = Matrix::zeros(scores.rows(), scores.cols());
     let loss = svm_loss_into(scores, labels, &mut dscores);
     (loss, dscores)
@@ -24,7 +24,7 @@ pub fn svm_loss<T: Scalar>(scores: &Matrix<T>, labels: &[usize]) -> (T, Matrix<T
 /// # Panics
 /// If `labels.len() != n`, `n == 0`, `c == 0`, or a label is `≥ c`.
 #[track_caller]
-pub fn svm_loss_into<T: Scalar>(scores: &Matrix<T>, labels: &[usize], dscores: &mut Matrix<T>) -> T {
+pub fn svm_loss_into<T: Scalar>(scores: &Matrix<T>, labels: &[usize], dscores: &mut Matrix<T>) -> f64 {
     let (n, c) = scores.shape();
     assert!(labels.len() == n && n > 0 && c > 0, "svm_loss: {} labels for scores{:?}", labels.len(), (n, c));
     dscores.resize(n, c);
@@ -46,5 +46,5 @@ pub fn svm_loss_into<T: Scalar>(scores: &Matrix<T>, labels: &[usize], dscores: &
         }
         d[yi] = -active * inv_n;
     }
-    loss * inv_n
+    (loss * inv_n).to_f64()
 }

@@ -7,7 +7,7 @@
 //! β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
 //!
 //! [`UpdateRule`] and [`UpdateState`] wrap the five rules in enums for code (the Solver) that picks
-//! the rule at run time.
+//! the rule at run time; [`UpdateKind`] names them (the `--update` flag of every command).
 
 pub mod adam;
 pub mod momentum;
@@ -36,6 +36,54 @@ pub trait Optimizer<T: Scalar> {
     /// # Panics
     /// If `w`, `dw` and the state differ in shape.
     fn step(&self, w: &mut Matrix<T>, dw: &Matrix<T>, state: &mut Self::State);
+}
+
+/// The five update rules by name, without their hyperparameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UpdateKind {
+    /// Vanilla SGD.
+    Sgd,
+    /// SGD with momentum 0.9.
+    Momentum,
+    /// Nesterov momentum 0.9.
+    Nesterov,
+    /// RMSProp (ρ = 0.99).
+    RmsProp,
+    /// Adam (β₁ = 0.9, β₂ = 0.999).
+    Adam,
+}
+
+impl UpdateKind {
+    /// All five, in a fixed order.
+    pub const ALL: [UpdateKind; 5] =
+        [UpdateKind::Sgd, UpdateKind::Momentum, UpdateKind::Nesterov, UpdateKind::RmsProp, UpdateKind::Adam];
+
+    /// The rule's name: `"sgd"`, `"momentum"`, `"nesterov"`, `"rmsprop"` or `"adam"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            UpdateKind::Sgd => "sgd",
+            UpdateKind::Momentum => "momentum",
+            UpdateKind::Nesterov => "nesterov",
+            UpdateKind::RmsProp => "rmsprop",
+            UpdateKind::Adam => "adam",
+        }
+    }
+
+    /// The rule called `name` (one of [`UpdateKind::name`]'s values).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The rule with learning rate `lr` and its other hyperparameters at their defaults.
+    pub fn with_lr(self, lr: f64) -> UpdateRule {
+        match self {
+            UpdateKind::Sgd => UpdateRule::Sgd(Sgd::new(lr)),
+            UpdateKind::Momentum => UpdateRule::Momentum(Momentum::new(lr)),
+            UpdateKind::Nesterov => UpdateRule::Nesterov(Nesterov::new(lr)),
+            UpdateKind::RmsProp => UpdateRule::RmsProp(RmsProp::new(lr)),
+            UpdateKind::Adam => UpdateRule::Adam(Adam::new(lr)),
+        }
+    }
 }
 
 /// One of the five update rules, chosen at run time (e.g. from a command-line flag).
@@ -70,7 +118,7 @@ pub enum UpdateState<T: Scalar> {
 
 impl UpdateRule {
     /// The current learning rate.
-    pub fn learning_rate(&self) -> f64 {
+    pub fn lr(&self) -> f64 {
         match self {
             Self::Sgd(c) => c.lr,
             Self::Momentum(c) => c.lr,
@@ -80,8 +128,8 @@ impl UpdateRule {
         }
     }
 
-    /// Sets the learning rate (the Solver's per-epoch decay).
-    pub fn set_learning_rate(&mut self, lr: f64) {
+    /// Sets the learning rate (the Solver's schedule).
+    pub fn set_lr(&mut self, lr: f64) {
         match self {
             Self::Sgd(c) => c.lr = lr,
             Self::Momentum(c) => c.lr = lr,
@@ -91,15 +139,20 @@ impl UpdateRule {
         }
     }
 
-    /// A short name: `"sgd"`, `"momentum"`, `"nesterov"`, `"rmsprop"` or `"adam"`.
-    pub fn name(&self) -> &'static str {
+    /// Which rule this is.
+    pub fn kind(&self) -> UpdateKind {
         match self {
-            Self::Sgd(_) => "sgd",
-            Self::Momentum(_) => "momentum",
-            Self::Nesterov(_) => "nesterov",
-            Self::RmsProp(_) => "rmsprop",
-            Self::Adam(_) => "adam",
+            Self::Sgd(_) => UpdateKind::Sgd,
+            Self::Momentum(_) => UpdateKind::Momentum,
+            Self::Nesterov(_) => UpdateKind::Nesterov,
+            Self::RmsProp(_) => UpdateKind::RmsProp,
+            Self::Adam(_) => UpdateKind::Adam,
         }
+    }
+
+    /// The rule's name (see [`UpdateKind::name`]).
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
     }
 }
 

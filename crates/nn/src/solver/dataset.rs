@@ -1,13 +1,14 @@
-//! [`Dataset`]: what the Solver needs of a data set — copy chosen rows into a reused batch buffer.
+//! [`Dataset`]: what the training loop needs of a data set — copy chosen rows into a reused batch
+//! buffer.
 //!
-//! The training loop never materialises a split: each step draws row indices and asks the data set
-//! to write exactly those rows into a `(batch, n_features)` matrix it keeps. An in-memory
-//! implementation is [`InMemory`]; a memory-mapped data set (CIFAR) implements the trait in a
-//! newtype around its own gather.
+//! The loop never materialises a split: each step draws row indices and asks the data set to write
+//! exactly those rows into a `(batch, n_features)` matrix it keeps. An in-memory implementation is
+//! [`InMemory`]; a memory-mapped data set (CIFAR) implements the trait in a newtype around its own
+//! gather.
 
 use alloc::vec::Vec;
 
-use handgrad_tensor::{Matrix, Scalar};
+use handgrad_tensor::{Matrix, Par, Scalar};
 
 /// A data set of `len()` rows of `n_features()` values, optionally labelled.
 pub trait Dataset<T: Scalar> {
@@ -22,7 +23,8 @@ pub trait Dataset<T: Scalar> {
     /// Values per row.
     fn n_features(&self) -> usize;
 
-    /// Copies rows `idx` into `x` and their labels into `y`.
+    /// Copies rows `idx` into `x` and their labels into `y`, using `par`'s threads where the data
+    /// set can split the work.
     ///
     /// `x` is resized (keeping its allocation) to `(idx.len(), n_features)`; `y` is cleared and,
     /// for labelled data, refilled with `idx.len()` labels (unlabelled data leaves it empty). Must
@@ -30,7 +32,14 @@ pub trait Dataset<T: Scalar> {
     ///
     /// # Panics
     /// If an index is `≥ len()`.
-    fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>);
+    fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, par: Par);
+
+    /// All rows as one matrix `(len, n_features)` and their labels (empty when unlabelled), when
+    /// the data set holds them in memory: full-batch training then reads them in place instead of
+    /// copying them every step. `None` (the default) for data sets that gather.
+    fn whole(&self) -> Option<(&Matrix<T>, &[usize])> {
+        None
+    }
 }
 
 /// A data set held in memory: `x: (n, d)` and either `n` labels or none.
@@ -69,7 +78,7 @@ impl<T: Scalar> Dataset<T> for InMemory<T> {
     }
 
     #[track_caller]
-    fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>) {
+    fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, _par: Par) {
         x.resize(idx.len(), self.x.cols());
         y.clear();
         for (k, &i) in idx.iter().enumerate() {
@@ -78,5 +87,9 @@ impl<T: Scalar> Dataset<T> for InMemory<T> {
         if !self.y.is_empty() {
             y.extend(idx.iter().map(|&i| self.y[i]));
         }
+    }
+
+    fn whole(&self) -> Option<(&Matrix<T>, &[usize])> {
+        Some((&self.x, &self.y))
     }
 }

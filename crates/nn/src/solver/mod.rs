@@ -1,52 +1,57 @@
-//! The Solver: minibatch training of any [`Model`] on any [`Dataset`], with the semantics of the
-//! CS231n `Solver` (assignment 2):
+//! The Solver: handgrad's one training loop, for any [`Model`] on any [`Dataset`].
 //!
-//! - each iteration draws `batch_size` row indices uniformly **with replacement** from the
-//!   Solver's seeded [`Rng`], gathers them, asks the model for `(loss, gradients)` in train mode and
-//!   applies the update rule to every parameter (one state per parameter);
-//! - iterations per epoch = `max(n_train / batch_size, 1)`; at each epoch end the learning rate is
-//!   multiplied by `lr_decay`;
-//! - the loss of every iteration is recorded; at the first iteration, every epoch end and the last
-//!   iteration a [`Check`] measures training accuracy (on `num_train_samples` = 1,000 rows drawn with
-//!   replacement), validation accuracy and, when the model provides it, validation loss, evaluating
-//!   in chunks of `eval_batch_size` rows with reused buffers;
-//! - the parameters of the best check (highest validation accuracy; lowest validation loss for
-//!   models without predictions) are kept and restored at the end;
-//! - progress goes to a callback (the library prints nothing); a non-finite loss stops the run with
-//!   [`SolverError::NonFiniteLoss`].
+//! Each iteration `t` sets the learning rate of its [`LrSchedule`], runs one [`Step`] (draw the
+//! minibatch's rows, gather them, [`Model::train_step`]), records the loss, makes a [`Check`] when
+//! [`CheckAt`] says so (training accuracy per [`TrainAccuracy`], validation accuracy and — when the
+//! model provides it — validation loss, in chunks of `eval_batch_size` rows), keeps a copy of the
+//! best parameters when asked, and calls the progress callback, which may stop the run early. A
+//! non-finite loss stops the run with [`TrainError::Diverged`] (naming the iteration and the
+//! learning rate). At the end the best parameters are restored when they were kept.
 //!
-//! The training step allocates nothing after the first iteration: batch, index and history buffers
-//! are reserved up front; the model reuses its own buffers.
+//! Every training run in handgrad goes through this loop, configured by a [`SolverConfig`]:
+//! - the CS231n `Solver` (assignment 2; [`SolverConfig::new`]): with-replacement minibatches,
+//!   per-epoch decay after each epoch, checks after the first iteration, each epoch and the last,
+//!   training accuracy on 1,000 sampled rows, best parameters restored;
+//! - the two-layer notebook (assignment 1, `TwoLayerNet.train`; [`SolverConfig::notebook`]): plain
+//!   SGD, checks and decay at `it % iterations_per_epoch == 0`, training accuracy on the current
+//!   minibatch, final parameters kept;
+//! - the autoencoders: shuffled or full batches, a step schedule, no checks (their callback measures
+//!   the full-data loss against the PCA optimum).
+//!
+//! Randomness comes from the caller's RNG (minibatch rows, sampled training rows, dropout masks), in
+//! that order within an iteration, so a seed and a thread count fix the run. The loop prints
+//! nothing. After the first iteration (and its check) it allocates nothing.
 //!
 //! ## Example: a softmax classifier (one affine layer) trained by the Solver
 //!
 //! ```
-//! use handgrad_nn::layers::{Affine, AffineCache, AffineGrads};
+//! use handgrad_nn::layers::{Affine, affine_backward, affine_forward};
 //! use handgrad_nn::loss::softmax_loss_into;
 //! use handgrad_nn::optim::{Sgd, UpdateRule};
 //! use handgrad_nn::solver::{InMemory, Model, Solver, SolverConfig};
-//! use handgrad_nn::{Layer, Matrix};
-//! use handgrad_tensor::{init::Rng, ops::argmax_rows};
+//! use handgrad_nn::Matrix;
+//! use std::ops::ControlFlow;
+//! use handgrad_tensor::{Par, init::{Rng, rng_from_seed}, ops::argmax_rows};
 //!
-//! struct Linear { fc: Affine<f64>, cache: AffineCache<f64>, g: AffineGrads<f64>, s: Matrix<f64>, ds: Matrix<f64> }
+//! struct Linear { fc: Affine<f64> }
+//! struct Scores { s: Matrix<f64>, ds: Matrix<f64> }
 //!
 //! impl Model<f64> for Linear {
-//!     fn num_params(&self) -> usize { 2 }
-//!     fn param_name(&self, i: usize) -> &str { ["W", "b"][i] }
-//!     fn param(&self, i: usize) -> &Matrix<f64> { [&self.fc.w, &self.fc.b][i] }
-//!     fn param_mut(&mut self, i: usize) -> &mut Matrix<f64> { self.param_and_grad(i).0 }
-//!     fn param_and_grad(&mut self, i: usize) -> (&mut Matrix<f64>, &Matrix<f64>) {
-//!         if i == 0 { (&mut self.fc.w, &self.g.dw) } else { (&mut self.fc.b, &self.g.db) }
-//!     }
-//!     fn loss_and_grads(&mut self, x: &Matrix<f64>, y: &[usize], _rng: &mut Rng) -> f64 {
-//!         self.fc.forward_into(x, &mut self.s, &mut self.cache);
-//!         let loss = softmax_loss_into(&self.s, y, &mut self.ds);
-//!         self.fc.backward_into(&self.ds, &mut self.cache, &mut self.g, None);
+//!     type Params = Affine<f64>;
+//!     type Cache = Scores;
+//!     fn params(&self) -> &Affine<f64> { &self.fc }
+//!     fn params_mut(&mut self) -> &mut Affine<f64> { &mut self.fc }
+//!     fn new_cache(&self) -> Scores { Scores { s: Matrix::zeros(0, 0), ds: Matrix::zeros(0, 0) } }
+//!     fn loss_and_grads(&mut self, x: &Matrix<f64>, y: &[usize], c: &mut Scores, g: &mut Affine<f64>,
+//!                       _rng: &mut Rng, par: Par) -> f64 {
+//!         affine_forward(x, &self.fc, &mut c.s, par);
+//!         let loss = softmax_loss_into(&c.s, y, &mut c.ds);
+//!         affine_backward(&c.ds, x, &self.fc, g, None, par);
 //!         loss
 //!     }
-//!     fn predict(&mut self, x: &Matrix<f64>, out: &mut [usize]) -> bool {
-//!         self.fc.forward_into(x, &mut self.s, &mut self.cache);
-//!         argmax_rows(out, &self.s);
+//!     fn predict(&mut self, x: &Matrix<f64>, c: &mut Scores, out: &mut [usize], par: Par) -> bool {
+//!         affine_forward(x, &self.fc, &mut c.s, par);
+//!         argmax_rows(out, &c.s);
 //!         true
 //!     }
 //! }
@@ -54,15 +59,14 @@
 //! // Two separable classes: the sign of the first feature.
 //! let x = Matrix::from_rows(&[[1.0, 0.3], [2.0, -1.0], [-1.5, 0.2], [-0.5, 1.0]]);
 //! let data = InMemory::labelled(x, vec![1, 1, 0, 0]);
-//! let fc = Affine::new(Matrix::zeros(2, 2), Matrix::zeros(1, 2));
-//! let g = fc.zero_grads();
-//! let z = || Matrix::zeros(0, 0);
-//! let mut model = Linear { fc, cache: AffineCache::default(), g, s: z(), ds: z() };
+//! let mut model = Linear { fc: Affine::zeros(2, 2) };
 //!
 //! let mut config = SolverConfig::new(UpdateRule::Sgd(Sgd::new(0.5)));
 //! config.batch_size = 4;
-//! config.num_epochs = 50;
-//! let history = Solver::new(config).train(&mut model, &data, Some(&data), |_progress| {}).unwrap();
+//! config.epochs = 50;
+//! let history = Solver::new(config)
+//!     .train(&mut model, &data, Some(&data), &mut rng_from_seed(0), Par::Seq, |_, _| ControlFlow::Continue(()))
+//!     .unwrap();
 //! assert_eq!(history.best.unwrap().val_acc, Some(1.0));
 //! assert!(history.loss[49] < history.loss[0]);
 //! ```
@@ -70,241 +74,210 @@
 mod config;
 mod dataset;
 mod error;
+mod eval;
 mod history;
 mod model;
+mod sampler;
+mod schedule;
+mod step;
+
+use core::ops::ControlFlow;
 
 use alloc::vec::Vec;
 
-use handgrad_tensor::init::{Rng, rng_from_seed};
-use handgrad_tensor::{Matrix, Scalar};
-use rand::Rng as _;
+use handgrad_tensor::init::Rng;
+use handgrad_tensor::{Par, Scalar};
 
-use crate::optim::{Optimizer, UpdateState};
+use crate::params::Params;
 
-pub use config::SolverConfig;
+pub use config::{CheckAt, SolverConfig, TrainAccuracy, iterations_per_epoch};
 pub use dataset::{Dataset, InMemory};
-pub use error::SolverError;
+pub use error::TrainError;
+pub use eval::{EVAL_CHUNK, EvalBuffers, Evaluation, Rows, accuracy, count_correct};
 pub use history::{Check, History, Progress};
-pub use model::Model;
+pub use model::{Model, apply_update};
+pub use sampler::Sampling;
+pub use schedule::LrSchedule;
+pub use step::Step;
 
-/// Trains models with a [`SolverConfig`]. Owns the RNG (seeded from `config.seed`), the optimizer
-/// states and the batch buffers.
-#[derive(Debug)]
-pub struct Solver<T: Scalar> {
-    /// The hyperparameters (the learning rate inside `config.update` decays during [`Solver::train`]).
+/// Trains models with a [`SolverConfig`].
+#[derive(Clone, Copy, Debug)]
+pub struct Solver {
+    /// The run's hyperparameters.
     pub config: SolverConfig,
-    rng: Rng,
-    states: Vec<UpdateState<T>>,
-    best_params: Vec<Matrix<T>>,
-    idx: Vec<usize>,
-    batch_x: Matrix<T>,
-    batch_y: Vec<usize>,
-    pred: Vec<usize>,
 }
 
-/// Running totals of an evaluation over chunks.
-struct Eval {
-    correct: usize,
-    rows: usize,
-    loss_sum: f64,
-    has_pred: bool,
-    has_loss: bool,
+/// What a check needs besides the model: the step (its minibatch and cache), the evaluation
+/// buffers, and the datasets.
+struct CheckCtx<'a, T: Scalar, M: Model<T>, D: ?Sized, V: ?Sized> {
+    step: &'a mut Step<T, M>,
+    eval: &'a mut EvalBuffers<T>,
+    train: &'a D,
+    val: Option<&'a V>,
 }
 
-impl<T: Scalar> Solver<T> {
-    /// A Solver with the given configuration and an RNG seeded from `config.seed`.
+impl Solver {
+    /// A Solver with the given configuration.
     ///
     /// # Panics
-    /// If `batch_size`, `eval_batch_size` or `report_every` is 0.
+    /// If `batch_size` or `eval_batch_size` is 0.
     #[track_caller]
     pub fn new(config: SolverConfig) -> Self {
         assert!(
-            config.batch_size > 0 && config.eval_batch_size > 0 && config.report_every > 0,
-            "SolverConfig: batch_size {}, eval_batch_size {} and report_every {} must all be ≥ 1",
+            config.batch_size > 0 && config.eval_batch_size > 0,
+            "SolverConfig: batch_size {} and eval_batch_size {} must both be ≥ 1",
             config.batch_size,
-            config.eval_batch_size,
-            config.report_every
+            config.eval_batch_size
         );
-        Self {
-            rng: rng_from_seed(config.seed),
-            config,
-            states: Vec::new(),
-            best_params: Vec::new(),
-            idx: Vec::new(),
-            batch_x: Matrix::zeros(0, 0),
-            batch_y: Vec::new(),
-            pred: Vec::new(),
-        }
+        Self { config }
     }
 
-    /// Trains `model` on `train`, checking on `val` (if given); calls `progress` every
-    /// `report_every` iterations and at every check. Restores the best parameters at the end.
-    ///
-    /// On error the model keeps the parameters of the failed iteration.
+    /// Trains `model` on `train`, checking on `val` (if given), drawing every random number from
+    /// `rng` and running the products on `par`. `callback(progress, model)` runs after every
+    /// iteration (it may evaluate the model, e.g. a full-data loss); returning
+    /// [`ControlFlow::Break`] ends the run there (the history then holds the iterations run). Restores the best parameters at the end when the configuration keeps them.
     ///
     /// # Errors
-    /// [`SolverError::NonFiniteLoss`] when a batch loss is NaN or infinite;
-    /// [`SolverError::EmptyTrainingSet`] when `train` has no rows.
-    pub fn train<M, D, V>(
-        &mut self,
+    /// [`TrainError::Diverged`] when a minibatch loss is NaN or infinite (the model keeps the
+    /// parameters from before that iteration); [`TrainError::EmptyTrainingSet`].
+    pub fn train<T, M, D, V>(
+        &self,
         model: &mut M,
         train: &D,
         val: Option<&V>,
-        mut progress: impl FnMut(&Progress<'_>),
-    ) -> Result<History, SolverError>
+        rng: &mut Rng,
+        par: Par,
+        mut callback: impl FnMut(&Progress<'_>, &mut M) -> ControlFlow<()>,
+    ) -> Result<History, TrainError>
     where
-        M: Model<T> + ?Sized,
+        T: Scalar,
+        M: Model<T>,
         D: Dataset<T> + ?Sized,
         V: Dataset<T> + ?Sized,
     {
+        let c = &self.config;
         let n = train.len();
         if n == 0 {
-            return Err(SolverError::EmptyTrainingSet);
+            return Err(TrainError::EmptyTrainingSet);
         }
-        let per_epoch = (n / self.config.batch_size).max(1);
-        let total = self.config.num_iterations.unwrap_or(self.config.num_epochs * per_epoch);
+        let per_epoch = iterations_per_epoch(n, c.batch_size);
+        let total = c.total_iters(n);
         let mut history = History {
             loss: Vec::with_capacity(total),
             checks: Vec::with_capacity(total / per_epoch + 2),
             best: None,
             iterations_per_epoch: per_epoch,
         };
-        self.best_params.clear();
-        self.states = (0..model.num_params()).map(|i| self.config.update.init_state(model.param(i))).collect();
-        let mut epoch = 0;
+        let mut update = c.update;
+        let lr0 = update.lr();
+        let mut step = Step::new(model, &update, c.sampling, c.batch_size);
+        let mut eval = EvalBuffers::new(c.eval_batch_size);
+        let mut best: Option<M::Params> = None;
         for t in 0..total {
-            let lr = self.config.update.learning_rate();
-            let loss = self.step(model, train, t)?;
+            let lr = c.schedule.lr_at(lr0, t, per_epoch);
+            update.set_lr(lr);
+            let loss = step.run(model, train, &update, rng, par, t)?;
             history.loss.push(loss);
-            let epoch_end = (t + 1) % per_epoch == 0;
-            if epoch_end {
-                epoch += 1;
-                self.config.update.set_learning_rate(lr * self.config.lr_decay);
+            let checked = c.check_at.is_check(t, per_epoch, total);
+            if checked {
+                let mut ctx = CheckCtx { step: &mut step, eval: &mut eval, train, val };
+                let check = self.check(model, &mut ctx, t, per_epoch, lr, rng, par);
+                if c.keep_best && is_better(history.best.as_ref(), &check) {
+                    history.best = Some(check);
+                    keep_copy(&mut best, model.params());
+                }
+                history.checks.push(check);
             }
-            let mut check = None;
-            if t == 0 || t + 1 == total || epoch_end {
-                let c = self.check(model, train, val, t, epoch, lr);
-                self.keep_if_best(model, &mut history.best, c);
-                history.checks.push(c);
-                check = history.checks.last();
-            }
-            if check.is_some() || t % self.config.report_every == 0 {
-                let p = Progress { iteration: t, num_iterations: total, epoch, loss, learning_rate: lr, check };
-                progress(&p);
+            let check = if checked { history.checks.last() } else { None };
+            let progress = Progress { iteration: t, iters: total, epoch: (t + 1) / per_epoch, loss, lr, check };
+            if callback(&progress, model).is_break() {
+                break;
             }
         }
-        if history.best.is_some() {
-            for (i, best) in self.best_params.iter().enumerate() {
-                model.param_mut(i).copy_from(best);
+        if let Some(best) = best.filter(|_| history.best.is_some()) {
+            let params = model.params_mut();
+            for i in 0..best.len() {
+                params.get_mut(i).copy_from(best.get(i));
             }
         }
         Ok(history)
     }
 
-    /// One training iteration: sample, gather, loss and gradients, update. Returns the loss.
-    fn step<M, D>(&mut self, model: &mut M, train: &D, t: usize) -> Result<f64, SolverError>
+    /// The measurements of iteration `t` (after its update).
+    #[allow(clippy::too_many_arguments)]
+    fn check<T, M, D, V>(
+        &self,
+        model: &mut M,
+        ctx: &mut CheckCtx<'_, T, M, D, V>,
+        t: usize,
+        per_epoch: usize,
+        lr: f64,
+        rng: &mut Rng,
+        par: Par,
+    ) -> Check
     where
-        M: Model<T> + ?Sized,
-        D: Dataset<T> + ?Sized,
-    {
-        let n = train.len();
-        self.idx.clear();
-        for _ in 0..self.config.batch_size {
-            self.idx.push(self.rng.random_range(0..n));
-        }
-        train.gather(&self.idx, &mut self.batch_x, &mut self.batch_y);
-        let loss = model.loss_and_grads(&self.batch_x, &self.batch_y, &mut self.rng).to_f64();
-        if !loss.is_finite() {
-            let learning_rate = self.config.update.learning_rate();
-            return Err(SolverError::NonFiniteLoss { iteration: t, learning_rate, loss });
-        }
-        for (i, state) in self.states.iter_mut().enumerate() {
-            let (w, dw) = model.param_and_grad(i);
-            self.config.update.step(w, dw, state);
-        }
-        Ok(loss)
-    }
-
-    /// Training accuracy on a sample, validation accuracy and loss on `val`.
-    fn check<M, D, V>(&mut self, model: &mut M, train: &D, val: Option<&V>, t: usize, epoch: usize, lr: f64) -> Check
-    where
-        M: Model<T> + ?Sized,
+        T: Scalar,
+        M: Model<T>,
         D: Dataset<T> + ?Sized,
         V: Dataset<T> + ?Sized,
     {
-        let (n, k) = (train.len(), self.config.num_train_samples);
-        let train_eval = self.evaluate(model, train, if n > k { Some(k) } else { None }, false);
-        let val_eval = val.map(|v| {
-            let k = self.config.num_val_samples.filter(|&k| k < v.len());
-            self.evaluate(model, v, k, true)
+        let c = &self.config;
+        let train_acc = match c.train_accuracy {
+            TrainAccuracy::Batch => batch_accuracy(model, ctx, par),
+            TrainAccuracy::Sample(k) => {
+                let rows = if ctx.train.len() > k { Rows::Sample(k) } else { Rows::All };
+                ctx.eval.evaluate(model, ctx.train, rows, false, &mut ctx.step.cache, rng, par).accuracy()
+            }
+        };
+        let val_eval = ctx.val.map(|v| {
+            let rows = c.val_rows.filter(|&k| k < v.len()).map_or(Rows::All, Rows::Sample);
+            ctx.eval.evaluate(model, v, rows, true, &mut ctx.step.cache, rng, par)
         });
-        let acc = |e: &Eval| (e.has_pred && e.rows > 0).then(|| e.correct as f64 / e.rows as f64);
         Check {
             iteration: t,
-            epoch,
-            learning_rate: lr,
-            train_acc: acc(&train_eval),
-            val_acc: val_eval.as_ref().and_then(acc),
-            val_loss: val_eval.as_ref().and_then(|e| (e.has_loss && e.rows > 0).then(|| e.loss_sum / e.rows as f64)),
+            epoch: (t + 1) / per_epoch,
+            lr,
+            train_acc,
+            val_acc: val_eval.as_ref().and_then(Evaluation::accuracy),
+            val_loss: val_eval.as_ref().and_then(Evaluation::mean_loss),
         }
     }
+}
 
-    /// Evaluates `model` on `data` in chunks: all rows, or `sample` rows drawn with replacement.
-    /// Computes accuracy when the model predicts and the data is labelled; the eval loss when
-    /// `with_loss` and the model provides it.
-    fn evaluate<M, D>(&mut self, model: &mut M, data: &D, sample: Option<usize>, with_loss: bool) -> Eval
-    where
-        M: Model<T> + ?Sized,
-        D: Dataset<T> + ?Sized,
-    {
-        let rows = sample.unwrap_or(data.len());
-        let mut e = Eval { correct: 0, rows: 0, loss_sum: 0.0, has_pred: true, has_loss: with_loss };
-        let mut start = 0;
-        while start < rows {
-            let end = (start + self.config.eval_batch_size).min(rows);
-            self.idx.clear();
-            match sample {
-                Some(_) => self.idx.extend((start..end).map(|_| self.rng.random_range(0..data.len()))),
-                None => self.idx.extend(start..end),
-            }
-            data.gather(&self.idx, &mut self.batch_x, &mut self.batch_y);
-            let m = end - start;
-            if e.has_pred && self.batch_y.len() == m {
-                self.pred.resize(m, 0);
-                e.has_pred = model.predict(&self.batch_x, &mut self.pred);
-                e.correct += self.pred.iter().zip(&self.batch_y).filter(|(p, y)| p == y).count();
-            } else {
-                e.has_pred = false;
-            }
-            if e.has_loss {
-                match model.eval_loss(&self.batch_x, &self.batch_y) {
-                    Some(l) => e.loss_sum += l.to_f64() * m as f64,
-                    None => e.has_loss = false,
-                }
-            }
-            e.rows += m;
-            start = end;
-        }
-        e
+/// Accuracy of the model (after this iteration's update) on the iteration's own minibatch.
+fn batch_accuracy<T, M, D, V>(model: &mut M, ctx: &mut CheckCtx<'_, T, M, D, V>, par: Par) -> Option<f64>
+where
+    T: Scalar,
+    M: Model<T>,
+    D: Dataset<T> + ?Sized,
+    V: ?Sized,
+{
+    let step = &mut *ctx.step;
+    let (x, y) = step::pick(step.sampling(), ctx.train, &step.x, &step.y);
+    step.pred.resize(y.len(), 0);
+    let pred = &mut step.pred;
+    (y.len() == x.rows() && model.predict(x, &mut step.cache, pred, par))
+        .then(|| count_correct(pred, y) as f64 / y.len().max(1) as f64)
+}
+
+/// Whether `check` beats the best so far: higher validation accuracy, or for models without
+/// predictions lower validation loss; a check without either never wins.
+fn is_better(best: Option<&Check>, check: &Check) -> bool {
+    match (best, check.val_acc, check.val_loss) {
+        (_, None, None) => false,
+        (None, _, _) => true,
+        (Some(b), Some(acc), _) => b.val_acc.is_none_or(|best_acc| acc > best_acc),
+        (Some(b), None, Some(loss)) => b.val_loss.is_none_or(|best_loss| loss < best_loss),
     }
+}
 
-    /// Keeps a copy of the parameters if check `c` beats `best`.
-    fn keep_if_best<M: Model<T> + ?Sized>(&mut self, model: &M, best: &mut Option<Check>, c: Check) {
-        let better = match (best.as_ref(), c.val_acc, c.val_loss) {
-            (_, None, None) => false,
-            (None, _, _) => true,
-            (Some(b), Some(acc), _) => b.val_acc.is_none_or(|best_acc| acc > best_acc),
-            (Some(b), None, Some(loss)) => b.val_loss.is_none_or(|best_loss| loss < best_loss),
-        };
-        if !better {
-            return;
-        }
-        *best = Some(c);
-        if self.best_params.len() != model.num_params() {
-            self.best_params = (0..model.num_params()).map(|i| model.param(i).clone()).collect();
-        } else {
-            for (i, b) in self.best_params.iter_mut().enumerate() {
-                b.copy_from(model.param(i));
+/// Copies `params` into `best` (allocating only the first time).
+fn keep_copy<T: Scalar, P: Params<T>>(best: &mut Option<P>, params: &P) {
+    match best {
+        None => *best = Some(params.clone()),
+        Some(b) => {
+            for i in 0..params.len() {
+                b.get_mut(i).copy_from(params.get(i));
             }
         }
     }
