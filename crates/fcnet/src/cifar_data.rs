@@ -97,16 +97,16 @@ impl<T: Scalar> Dataset<T> for CifarSplit<'_, T> {
     }
 
     #[track_caller]
-    fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, _par: Par) {
+    fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, par: Par) {
         let n = self.rows.len();
         assert!(idx.iter().all(|&i| i < n), "CifarSplit::gather: an index is outside the split's {n} rows");
         if self.rows.start == 0 {
-            self.pre.gather(self.records, idx, x, y);
+            self.pre.gather_par(self.records, idx, x, y, par);
             return;
         }
         let mut rows = self.scratch.borrow_mut();
         rows.clear();
         rows.extend(idx.iter().map(|&i| self.rows.start + i));
-        self.pre.gather(self.records, &rows, x, y);
+        self.pre.gather_par(self.records, &rows, x, y, par);
     }
 }
