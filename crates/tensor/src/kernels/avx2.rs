@@ -58,9 +58,9 @@
 
 use core::arch::x86_64::{
     __m256, __m256i, _MM_HINT_T0, _mm_add_ps, _mm_cvtss_f32, _mm_hadd_ps, _mm_prefetch, _mm256_add_ps,
-    _mm256_broadcast_ss, _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_fmadd_ps, _mm256_fnmadd_ps,
-    _mm256_loadu_ps, _mm256_loadu_si256, _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_set1_ps, _mm256_setzero_ps,
-    _mm256_storeu_ps,
+    _mm256_broadcast_ss, _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_fmadd_ps, _mm256_loadu_ps,
+    _mm256_loadu_si256, _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_setzero_ps,
+    _mm256_storeu_ps, _mm256_sub_ps,
 };
 use std::cell::RefCell;
 use std::vec::Vec;
@@ -809,10 +809,13 @@ unsafe fn finish(mut x: __m256, c: *mut f32, at: usize, lanes: usize, load_c: bo
         }
         if let Some(w) = e.w {
             let wv = load(w.add(at), lanes);
-            x = _mm256_fmadd_ps(_mm256_set1_ps(e.alpha), wv, x);
+            // A product then a sum, each rounded, not one FMA: the same arithmetic as the unfused
+            // `add_l2_grad` and SGD step (`dw += reg·w`, `w += (−lr)·dw`), so the fused step
+            // equals them bit for bit (`crates/fcnet/tests/train_step.rs`).
+            x = _mm256_add_ps(x, _mm256_mul_ps(_mm256_set1_ps(e.alpha), wv));
             if let Some(lr) = e.lr {
                 *ss = _mm256_fmadd_ps(wv, wv, *ss);
-                store(w.add(at), lanes, _mm256_fnmadd_ps(_mm256_set1_ps(lr), x, wv));
+                store(w.add(at), lanes, _mm256_sub_ps(wv, _mm256_mul_ps(_mm256_set1_ps(lr), x)));
             }
         }
         store(c.add(at), lanes, x);
