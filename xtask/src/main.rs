@@ -1,14 +1,18 @@
 //! `cargo xtask`: the project's chores, one module per command.
 //!
 //! Runs optimised (`.cargo/config.toml` aliases `xtask` to `run --release -p xtask --`), so the
-//! training commands execute release code.
+//! training commands execute release code. Errors print once, in plain words, and exit with
+//! status 1 ([`exit`] has the table); `-v` or `HANDGRAD_BACKTRACE=1` adds the backtrace.
 
-use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod args;
 mod bench_compare;
 mod check_gradient;
 mod ci;
+mod exit;
 mod fcnet_run;
 mod fetch;
 mod report;
@@ -22,6 +26,9 @@ mod tune_fcnet;
 #[derive(Parser)]
 #[command(name = "cargo xtask", version, about, long_about = None, propagate_version = true)]
 struct Cli {
+    /// On an error, print every cause and the backtrace (also: HANDGRAD_BACKTRACE=1).
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -67,9 +74,29 @@ enum TuneCmd {
     Fcnet(tune_fcnet::Args),
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    match cli.cmd {
+fn main() -> ExitCode {
+    let check_gradient = std::env::args().nth(1).as_deref() == Some("check-gradient");
+    let cli = match negative_numbers(Cli::command()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
+        Ok(cli) => cli,
+        Err(e) => return exit::usage(&e, check_gradient),
+    };
+    let verbose = cli.verbose || exit::backtrace_from_env();
+    exit::prepare(verbose);
+    match run(cli.cmd) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => exit::report(&e, verbose),
+    }
+}
+
+/// Every flag that takes a value accepts a negative number as that value (`--lr -1` is the value
+/// -1, refused by the flag's own check with its bound, not an unknown flag `-1`).
+fn negative_numbers(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| if a.get_action().takes_values() { a.allow_negative_numbers(true) } else { a })
+        .mut_subcommands(negative_numbers)
+}
+
+fn run(cmd: Cmd) -> anyhow::Result<()> {
+    match cmd {
         Cmd::FetchCifar(a) => fetch::run_cifar(a),
         Cmd::FetchOil(a) => fetch::run_oil(a),
         Cmd::Train { model: TrainCmd::Fcnet(a) } => train_fcnet::run(a),

@@ -17,7 +17,12 @@ pub fn create(out: Option<&Path>, kind: &str, seed: u64) -> Result<PathBuf> {
         Some(dir) => dir.to_path_buf(),
         None => unique(&crate::workspace_root().join("runs"), kind, seed),
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating the run folder {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the run folder {}: {e}; give --out a folder path you can write to",
+            dir.display()
+        )
+    })?;
     Ok(dir)
 }
 

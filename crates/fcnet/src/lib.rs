@@ -38,6 +38,7 @@ pub mod cifar_data;
 pub mod fc_net;
 mod fc_net_io;
 mod fc_net_pass;
+pub mod limits;
 pub mod recipe;
 pub mod search;
 pub mod step_gemms;
