@@ -77,6 +77,7 @@
 //! ```
 
 mod config;
+mod confusion;
 mod dataset;
 mod error;
 mod eval;
@@ -97,6 +98,7 @@ use handgrad_tensor::{Par, Scalar};
 use crate::params::Params;
 
 pub use config::{CheckAt, SolverConfig, TrainAccuracy, iterations_per_epoch};
+pub use confusion::{ConfusionMatrix, confusion_matrix, predictions};
 pub use dataset::{Dataset, InMemory};
 pub use error::TrainError;
 pub use eval::{EVAL_CHUNK, EvalBuffers, Evaluation, Rows, accuracy, count_correct};
