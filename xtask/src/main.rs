@@ -3,16 +3,20 @@
 //! Runs optimised (`.cargo/config.toml` aliases `xtask` to `run --release -p xtask --`), so the
 //! training commands execute release code.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod args;
 mod bench_compare;
 mod check_gradient;
 mod ci;
+mod explicit;
 mod fcnet_run;
 mod fetch;
+mod interrupt;
+mod predict;
 mod report;
 mod run_dir;
+mod run_log;
 mod train_autoencoder;
 mod train_fcnet;
 mod train_gplvm;
@@ -46,6 +50,9 @@ enum Cmd {
     BenchCompare(bench_compare::Args),
     /// The definition of green: fmt, clippy -D warnings, tests, no_std checks, bench build, docs.
     Ci(ci::Args),
+    /// Classify PNG or JPEG images with a trained checkpoint (top-3 classes), or evaluate it on the
+    /// installed test split.
+    Predict(predict::Args),
     /// Judge a gradient you derived by hand against finite differences (exit 0 correct, 1 wrong,
     /// 2 cannot be judged).
     CheckGradient(check_gradient::Args),
@@ -68,14 +75,18 @@ enum TuneCmd {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // The flags typed (not defaulted): a resumed run refuses those that change its configuration.
+    let given = explicit::Given::of(&matches);
     match cli.cmd {
         Cmd::FetchCifar(a) => fetch::run_cifar(a),
         Cmd::FetchOil(a) => fetch::run_oil(a),
-        Cmd::Train { model: TrainCmd::Fcnet(a) } => train_fcnet::run(a),
+        Cmd::Train { model: TrainCmd::Fcnet(a) } => train_fcnet::run(a, &given),
         Cmd::Train { model: TrainCmd::Autoencoder(a) } => train_autoencoder::run(a),
         Cmd::Train { model: TrainCmd::Gplvm(a) } => train_gplvm::run(a),
-        Cmd::Tune { model: TuneCmd::Fcnet(a) } => tune_fcnet::run(a),
+        Cmd::Tune { model: TuneCmd::Fcnet(a) } => tune_fcnet::run(a, &given),
+        Cmd::Predict(a) => predict::run(a),
         Cmd::BenchCompare(a) => bench_compare::run(a),
         Cmd::Ci(a) => ci::run(a),
         // Its own exit status: 0 correct, 1 wrong, 2 cannot be judged.

@@ -28,7 +28,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{OptimArgs, RunArgs, activations};
 use crate::report::{autoencoder_plots, images};
-use crate::run_dir;
+use crate::run_dir::{self, Existing};
 
 /// CIFAR pixels are divided by this after the mean is subtracted: values in about [−1, 1].
 const CIFAR_SCALE: f32 = 255.0;
@@ -155,7 +155,9 @@ impl Settings {
 pub fn run(args: Args) -> Result<()> {
     let par = par_for_threads(args.run.threads);
     let kind = format!("autoencoder-{}-{}", dataset_name(args.dataset), args.activation.as_deref().unwrap_or("linear"));
-    let out = run_dir::create(args.run.out.as_deref(), &kind, args.run.seed)?;
+    let existing = if args.run.overwrite { Existing::Overwrite } else { Existing::Refuse };
+    let dir = run_dir::open(args.run.out.as_deref(), &kind, args.run.seed, existing, 32 << 20)?;
+    let out = dir.path();
     match args.dataset {
         DataSet::Cifar => {
             let dir = crate::fetch::cifar_dir(args.run.data.as_deref())?;
@@ -169,14 +171,14 @@ pub fn run(args: Args) -> Result<()> {
                 t.elapsed().as_secs_f64()
             );
             let to_rgb = |rows: &Matrix<f32>| -> Vec<Vec<u8>> { to_rgb(rows, &pre) };
-            run_on(x, &args, &out, par, Some(&to_rgb))
+            run_on(x, &args, out, par, Some(&to_rgb))
         }
         DataSet::Oil => {
             let dir = crate::fetch::oil_dir(args.run.data.as_deref())?;
             let mut x = handgrad_data::oil::load(&dir)?.y;
             handgrad_gplvm::ppca::center_columns(&mut x);
             println!("oil flow: {} × {} from {} (columns centred)", x.rows(), x.cols(), dir.display());
-            run_on::<f64>(x, &args, &out, par, None)
+            run_on::<f64>(x, &args, out, par, None)
         }
     }
 }

@@ -23,7 +23,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::RunArgs;
 use crate::report::latent_plot::plot_latents;
-use crate::run_dir;
+use crate::run_dir::{self, Existing};
 
 /// Which kernel to fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -99,7 +99,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         scale_columns(&mut y);
     }
     let (n, d) = y.shape();
-    let out = run_dir::create(args.run.out.as_deref(), &format!("gplvm-{}", kernel_name(args.kernel)), args.run.seed)?;
+    let existing = if args.run.overwrite { Existing::Overwrite } else { Existing::Refuse };
+    let kind = format!("gplvm-{}", kernel_name(args.kernel));
+    let run = run_dir::open(args.run.out.as_deref(), &kind, args.run.seed, existing, 16 << 20)?;
+    let out = run.path().to_path_buf();
     println!(
         "oil flow: {n} points × {d} features from {} (centred{})",
         dir.display(),

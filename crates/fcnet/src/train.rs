@@ -256,6 +256,11 @@ impl<T: Scalar> Live<'_, T> {
         self.state.history()
     }
 
+    /// The first layer's weights as they stand, `(3072, H1)` (for the weight picture).
+    pub fn first_weights(&self) -> Matrix<T> {
+        self.net.net_tensors().first().map(|(_, w)| (*w).clone()).expect("a net has a first layer")
+    }
+
     /// Saves the net as it stands, with its input spec and `extra` metadata, to `path`
     /// (atomically); with `resumable`, also the loop state, so that [`Resumed::load`] and
     /// [`train_from`] continue the run from here.
