@@ -158,17 +158,15 @@ fn top_k(p: &[f64], k: usize) -> Vec<(usize, f64)> {
 /// Decodes `path` (PNG or JPEG), crops its central square and resizes it to 32×32: interleaved RGB
 /// bytes, and what was done, for the output line.
 fn load_32x32(path: &Path) -> Result<(Vec<u8>, String)> {
-    let reader = image::ImageReader::open(path)
-        .with_context(|| format!("{}: cannot read the file; check the path and its permissions", path.display()))?
-        .with_guessed_format()
-        .with_context(|| format!("{}: cannot read the file", path.display()))?;
-    match reader.format() {
-        Some(image::ImageFormat::Png | image::ImageFormat::Jpeg) => {}
-        Some(other) => bail!("{}: a {other:?} image; pass PNG or JPEG files", path.display()),
-        None => bail!("{}: not a PNG or JPEG image (its bytes are neither); pass PNG or JPEG files", path.display()),
-    }
-    let img = reader
-        .decode()
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("{}: cannot read the file; check the path and its permissions", path.display()))?;
+    // The format from the bytes, not the file name.
+    match image::guess_format(&bytes) {
+        Ok(format @ (image::ImageFormat::Png | image::ImageFormat::Jpeg)) => format,
+        Ok(other) => bail!("{}: a {other:?} image; pass PNG or JPEG files", path.display()),
+        Err(_) => bail!("{}: not a PNG or JPEG image (its bytes are neither); pass PNG or JPEG files", path.display()),
+    };
+    let img = image::load_from_memory(&bytes)
         .with_context(|| format!("{}: the image is damaged or truncated and cannot be decoded", path.display()))?
         .to_rgb8();
     let (w, h) = img.dimensions();
