@@ -2,6 +2,7 @@
 //! needed), PNG tile grids, the confusion-matrix heat map, the evaluation files, and `report.html`.
 
 pub mod autoencoder_plots;
+pub mod browser;
 pub mod confusion;
 pub mod evaluation;
 pub mod fcnet_plots;
