@@ -16,8 +16,8 @@ use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::cholesky::llt::{factor, inverse, solve};
 use faer::{Conj, MatMut, MatRef};
 use handgrad_data::{locate, oil};
-use handgrad_gplvm::ppca::center_columns;
 use handgrad_gplvm::{Gplvm, Kernel, LinearKernel, RbfKernel, pca_init};
+use handgrad_tensor::stats::center_columns;
 use handgrad_tensor::{Matrix, Par, init};
 
 const N: usize = 1000;

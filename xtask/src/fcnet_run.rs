@@ -452,7 +452,7 @@ pub fn test_accuracy<T: Scalar>(
 ) -> Result<f64, String> {
     let pre = data.preprocess::<T>(layout);
     match data.samples(&pre).2 {
-        Some(test) => Ok(model.accuracy(&test, par_for_threads(threads))),
+        Some(test) => Ok(model.measure_accuracy(&test, par_for_threads(threads))),
         None => Err(data.test_note().unwrap_or_else(|| "no test split".into())),
     }
 }
@@ -460,12 +460,12 @@ pub fn test_accuracy<T: Scalar>(
 /// `loss.svg` and `accuracy.svg` of `history`.
 fn write_plots(dir: &Path, history: &History, recipe: &Recipe) -> Result<()> {
     let title = recipe.short();
-    fcnet_plots::loss_svg(&dir.join("loss.svg"), history, &format!("Training loss: {title}"))?;
+    fcnet_plots::plot_loss_svg(&dir.join("loss.svg"), history, &format!("Training loss: {title}"))?;
     let train_label = match recipe.model {
         ModelKind::TwoLayer => "train (the current minibatch, as the notebook)",
         ModelKind::Fc => "train (1,000 sampled training images)",
     };
-    fcnet_plots::accuracy_svg(&dir.join("accuracy.svg"), history, "Accuracy at each check", train_label)
+    fcnet_plots::plot_accuracy_svg(&dir.join("accuracy.svg"), history, "Accuracy at each check", train_label)
 }
 
 /// The configuration table of a report.

@@ -78,7 +78,7 @@ pub struct Args {
     /// Full-batch gradient-descent iterations at lr = 1/(4λ₁) after training, linear model only [0 / 500].
     #[arg(long)]
     pub polish: Option<usize>,
-    /// Evaluate the full-data loss every this many iterations [50].
+    /// Evaluate the full-data loss every this many iterations (default 50).
     #[arg(long, value_parser = crate::args::positive)]
     pub eval_every: Option<usize>,
     /// Report the time to reach (L − L*)/L* ≤ this.
@@ -180,7 +180,7 @@ pub fn run(args: Args) -> Result<()> {
         DataSet::Oil => {
             let dir = crate::fetch::oil_dir(args.run.data.as_deref())?;
             let mut x = handgrad_data::oil::load(&dir)?.y;
-            handgrad_gplvm::ppca::center_columns(&mut x);
+            handgrad_tensor::stats::center_columns(&mut x);
             println!("oil flow: {} × {} from {} (columns centred)", x.rows(), x.cols(), dir.display());
             run_on::<f64>(x, &args, out, par, None)
         }

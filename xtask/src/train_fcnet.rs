@@ -2,7 +2,7 @@
 //! run folder (metrics CSV, SVG plots, first-layer weight picture, checkpoint, summary).
 //!
 //! Thin: flags → a [`Recipe`] (starting from the model's defaults table, [`Recipe::defaults`]) →
-//! [`handgrad_fcnet::train`] → the run folder ([`crate::fcnet_run`]). Installs CIFAR-10 first when it
+//! [`handgrad_fcnet::train()`] → the run folder ([`crate::fcnet_run`]). Installs CIFAR-10 first when it
 //! is missing. The homework's split: the first 49,000 training images train, the next 1,000
 //! validate; the test batch is used when present (the development copy has none, and the summary
 //! says so).

@@ -13,11 +13,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use handgrad_data::oil;
-use handgrad_gplvm::ppca::{center_columns, scale_columns};
 use handgrad_gplvm::{
     FitReport, Gplvm, IterInfo, Kernel, LbfgsConfig, LinearKernel, RbfKernel, dual_ppca, fit, loo_1nn_errors, pca,
     pca_init,
 };
+use handgrad_tensor::stats::{center_columns, scale_columns};
 use handgrad_tensor::{Matrix, gemm::par_for_threads, init};
 use indicatif::{ProgressBar, ProgressStyle};
 

@@ -65,7 +65,7 @@ pub struct Args {
     /// fc only: batch normalisation in every trial.
     #[arg(long)]
     pub batchnorm: bool,
-    /// Rows per minibatch [200].
+    /// Rows per minibatch (default 200).
     #[arg(long)]
     pub batch_size: Option<usize>,
     /// Std of the initial weights [two-layer: 1e-4; fc: 1e-2].

@@ -11,7 +11,7 @@
 //! - both are built from handgrad-nn's kernels (linear maps `x·Wᵀ` and `x·W`, activations, the
 //!   squared error) and implement its `Model`: the parameters are the one matrix `W`, and so is
 //!   the gradient;
-//! - [`Pca`]: `C = XᵀX/N`, its eigen-decomposition (faer), the optimal loss `½Σ_{j>m} λ_j`, and
+//! - [`Pca`]: `C = XᵀX/N`, its eigen-decomposition (handgrad-tensor's PCA), the optimal loss `½Σ_{j>m} λ_j`, and
 //!   [`Pca::compare`]: principal angles, `‖WWᵀ − I‖`, `eig(WCWᵀ)` against `λ_1..λ_m` ([`pca`]);
 //! - [`fit`]: training against the PCA optimum with handgrad-nn's one loop (shuffled minibatches, a
 //!   step learning-rate schedule, any update rule), the full-data loss every few iterations, and the
@@ -42,7 +42,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-mod decomp;
 pub mod fit;
 pub mod linear;
 mod model;
@@ -57,9 +56,10 @@ pub use pca::{Pca, PcaComparison};
 /// Numerical failures of the PCA oracle.
 #[derive(Debug, thiserror::Error)]
 pub enum PcaError {
-    /// An iterative factorisation did not converge.
+    /// An iterative factorisation did not converge, or was given NaN/∞.
     #[error(
-        "{what} of a ({rows}, {cols}) matrix did not converge; check the data and weights for NaN or infinite values"
+        "{what} of a ({rows}, {cols}) matrix failed (no convergence, or NaN/inf entries); check the data and weights \
+         for NaN or infinite values"
     )]
     NoConvergence {
         /// Which factorisation.
@@ -69,4 +69,10 @@ pub enum PcaError {
         /// Columns of the factorised matrix.
         cols: usize,
     },
+}
+
+impl From<handgrad_tensor::linalg::NoConvergence> for PcaError {
+    fn from(e: handgrad_tensor::linalg::NoConvergence) -> Self {
+        Self::NoConvergence { what: e.what, rows: e.rows, cols: e.cols }
+    }
 }

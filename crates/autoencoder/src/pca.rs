@@ -15,28 +15,25 @@
 //! (1973) and Knyazev & Argentati (2002): with orthonormal bases `Q_W` of row-span(W) and `U_m`,
 //! the cosines are the singular values of `U_mᵀ Q_W` and the sines those of `Q_W − U_m U_mᵀ Q_W`;
 //! `θ = atan2(sin, cos)` stays accurate for tiny angles, where `acos` of a cosine near 1 does not.
+//!
+//! `C`, its eigendecomposition and the components are handgrad-tensor's one PCA
+//! ([`handgrad_tensor::pca::Pca`]); the SVDs and eigensolves here are [`handgrad_tensor::linalg`].
 
 use alloc::vec::Vec;
 use core::fmt;
 
 use handgrad_tensor::gemm::{matmul, matmul_nt, matmul_tn};
+use handgrad_tensor::linalg::{column_basis, singular_values, sym_eigen};
 use handgrad_tensor::{Accum, Matrix, Par, Scalar, ops};
 
 use crate::PcaError;
-use crate::decomp::{column_basis, singular_values, sym_eigen_desc};
 
-/// Rows of `X` converted to `f64` at a time while accumulating `XᵀX` (bounds the temporary).
-const CHUNK_ROWS: usize = 512;
-
-/// The eigen-decomposition of a data set's second-moment matrix `C = XᵀX / N`.
+/// The PCA oracle of a data set: the eigendecomposition of its second-moment matrix `C = XᵀX / N`
+/// (handgrad-tensor's [`handgrad_tensor::pca::Pca`]) and the measurements of a trained `W` against it.
 #[derive(Clone, Debug)]
 pub struct Pca {
-    /// `C`, `(n, n)`.
-    second_moment: Matrix<f64>,
-    /// `λ_1 ≥ … ≥ λ_n`.
-    eigenvalues: Vec<f64>,
-    /// Row `k` is the unit eigenvector `u_{k+1}`: `(n, n)`.
-    eigenvectors: Matrix<f64>,
+    /// `C`, `λ_1 ≥ … ≥ λ_n` and the eigenvectors.
+    pca: handgrad_tensor::pca::Pca,
     /// Threads for the factorisations and products.
     par: Par,
 }
@@ -88,7 +85,8 @@ impl fmt::Display for PcaComparison {
 
 impl Pca {
     /// Fits the oracle to the data `x: (N, n)` exactly as fed to the autoencoder: `C = XᵀX / N`
-    /// (no centring here; centre `x` first if you want the covariance). Accumulates in `f64`.
+    /// (no centring here; centre `x` first if you want the covariance). Accumulates in `f64`
+    /// ([`handgrad_tensor::pca::Pca::fit`]).
     ///
     /// # Panics
     /// If `x` has no rows.
@@ -97,20 +95,7 @@ impl Pca {
     /// [`PcaError::NoConvergence`] if the eigensolver fails (e.g. NaN in the data).
     #[track_caller]
     pub fn fit<T: Scalar>(x: &Matrix<T>, par: Par) -> Result<Self, PcaError> {
-        assert!(x.rows() > 0, "Pca::fit: empty data x{:?}", x.shape());
-        let n = x.cols();
-        let mut c = Matrix::<f64>::zeros(n, n);
-        let mut chunk = Matrix::<f64>::zeros(0, n);
-        for start in (0..x.rows()).step_by(CHUNK_ROWS) {
-            let end = (start + CHUNK_ROWS).min(x.rows());
-            chunk.resize(end - start, n);
-            for (dst, &v) in chunk.as_mut_slice().iter_mut().zip(&x.as_slice()[start * n..end * n]) {
-                *dst = v.to_f64();
-            }
-            matmul_tn(&mut c, &chunk, &chunk, Accum::Add, par);
-        }
-        ops::scale(&mut c, 1.0 / x.rows() as f64);
-        Self::from_second_moment(c, par)
+        Ok(Self { pca: handgrad_tensor::pca::Pca::fit(x, par)?, par })
     }
 
     /// The oracle for a given symmetric positive semi-definite `c: (n, n)`.
@@ -119,40 +104,36 @@ impl Pca {
     /// [`PcaError::NoConvergence`] if the eigensolver fails.
     #[track_caller]
     pub fn from_second_moment(c: Matrix<f64>, par: Par) -> Result<Self, PcaError> {
-        assert!(c.rows() == c.cols(), "Pca::from_second_moment: c{:?} is not square", c.shape());
-        let (eigenvalues, u) = sym_eigen_desc(c.as_faer(), par)?;
-        let eigenvectors = Matrix::from_faer(u.as_ref().transpose());
-        Ok(Self { second_moment: c, eigenvalues, eigenvectors, par })
+        Ok(Self { pca: handgrad_tensor::pca::Pca::from_second_moment(c, par)?, par })
     }
 
     /// Data dimension `n`.
     pub fn dim(&self) -> usize {
-        self.eigenvalues.len()
+        self.pca.dim()
     }
 
     /// `λ_1 ≥ … ≥ λ_n`.
     pub fn eigenvalues(&self) -> &[f64] {
-        &self.eigenvalues
+        self.pca.eigenvalues()
     }
 
     /// `C = XᵀX / N`, `(n, n)`.
     pub fn second_moment(&self) -> &Matrix<f64> {
-        &self.second_moment
+        self.pca.second_moment()
     }
 
-    /// The top-`m` eigenvectors as rows, `(m, n)`: an optimal `W`.
+    /// The top-`m` eigenvectors as rows, `(m, n)`: an optimal `W` (each with its largest-magnitude
+    /// component positive).
     #[track_caller]
     pub fn components(&self, m: usize) -> Matrix<f64> {
-        assert!(m <= self.dim(), "Pca::components: m = {m} > n = {}", self.dim());
-        let n = self.dim();
-        Matrix::from_vec(m, n, self.eigenvectors.as_slice()[..m * n].to_vec())
+        self.pca.components(m)
     }
 
     /// The optimal loss with `m` code units: `½ Σ_{j>m} λ_j`.
     #[track_caller]
     pub fn optimal_loss(&self, m: usize) -> f64 {
         assert!(m <= self.dim(), "Pca::optimal_loss: m = {m} > n = {}", self.dim());
-        0.5 * self.eigenvalues[m..].iter().sum::<f64>()
+        0.5 * self.eigenvalues()[m..].iter().sum::<f64>()
     }
 
     /// The loss of `w: (m, n)` on the fitted data, from `C` alone (no pass over `X`):
@@ -161,7 +142,7 @@ impl Pca {
     pub fn loss<T: Scalar>(&self, w: &Matrix<T>) -> f64 {
         let w = self.checked_w64("Pca::loss", w);
         let (wcw, wwt) = self.wcw_and_wwt(&w);
-        let tr_c: f64 = (0..self.dim()).map(|i| self.second_moment.get(i, i)).sum();
+        let tr_c: f64 = (0..self.dim()).map(|i| self.second_moment().get(i, i)).sum();
         let tr_wcw: f64 = (0..w.rows()).map(|i| wcw.get(i, i)).sum();
         0.5 * tr_c - tr_wcw + 0.5 * ops::dot(&wwt, &wcw)
     }
@@ -179,14 +160,14 @@ impl Pca {
         for i in 0..m {
             wwt.set(i, i, wwt.get(i, i) - 1.0);
         }
-        let (wcw_eigenvalues, _) = sym_eigen_desc(wcw.as_faer(), self.par)?;
+        let wcw_eigenvalues = sym_eigen(&wcw, self.par)?.values;
         Ok(PcaComparison {
             loss: self.loss(&w64),
             optimal_loss: self.optimal_loss(m),
             principal_angles: self.principal_angles(&w64)?,
             orthonormality_error: ops::sum_squares(&wwt).sqrt(),
             wcw_eigenvalues,
-            top_eigenvalues: self.eigenvalues[..m].to_vec(),
+            top_eigenvalues: self.eigenvalues()[..m].to_vec(),
         })
     }
 
@@ -194,16 +175,15 @@ impl Pca {
     fn principal_angles(&self, w: &Matrix<f64>) -> Result<Vec<f64>, PcaError> {
         let m = w.rows();
         let top = self.components(m); // U_mᵀ: (m, n)
-        let (qw, _) = column_basis(w.as_faer().transpose(), self.par)?;
-        let qw = Matrix::from_faer(qw.as_ref()); // Q_W: (n, m)
+        let qw = column_basis(&w.transpose(), self.par)?.basis; // Q_W: (n, m)
         let mut cross = Matrix::zeros(m, m); // U_mᵀ Q_W
         matmul(&mut cross, &top, &qw, Accum::Replace, self.par);
         let mut resid = qw.clone(); // Q_W − U_m (U_mᵀ Q_W)
         let mut proj = Matrix::zeros(qw.rows(), m);
         matmul_tn(&mut proj, &top, &cross, Accum::Replace, self.par);
         ops::axpy(&mut resid, -1.0, &proj);
-        let cosines = singular_values(cross.as_faer(), self.par)?; // descending
-        let sines = singular_values(resid.as_faer(), self.par)?; // descending
+        let cosines = singular_values(&cross, self.par)?; // descending
+        let sines = singular_values(&resid, self.par)?; // descending
         Ok(cosines.iter().zip(sines.iter().rev()).map(|(&c, &s)| libm::atan2(s, c)).collect())
     }
 
@@ -211,7 +191,7 @@ impl Pca {
     fn wcw_and_wwt(&self, w: &Matrix<f64>) -> (Matrix<f64>, Matrix<f64>) {
         let (m, n) = w.shape();
         let mut wc = Matrix::zeros(m, n);
-        matmul(&mut wc, w, &self.second_moment, Accum::Replace, self.par);
+        matmul(&mut wc, w, self.second_moment(), Accum::Replace, self.par);
         let mut wcw = Matrix::zeros(m, m);
         matmul_nt(&mut wcw, &wc, w, Accum::Replace, self.par);
         let mut wwt = Matrix::zeros(m, m);

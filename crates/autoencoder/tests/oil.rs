@@ -10,6 +10,7 @@ use handgrad_data::{locate, oil};
 use handgrad_nn::optim::{Adam, UpdateRule};
 use handgrad_nn::solver::InMemory;
 use handgrad_tensor::init::{randn, rng_from_seed};
+use handgrad_tensor::stats::center_columns;
 use handgrad_tensor::{Matrix, Par, ops};
 
 /// The installed oil-flow folder (`cargo xtask fetch-oil`, see `handgrad_data::locate`), or
@@ -29,10 +30,7 @@ fn oil_dir() -> Option<PathBuf> {
 /// The `(1000, 12)` measurements, each column centred.
 fn load_centred(dir: &Path) -> Matrix<f64> {
     let mut x = oil::load(dir).unwrap().y;
-    let mut mean = Matrix::zeros(1, x.cols());
-    ops::col_sums(&mut mean, &x, handgrad_tensor::Accum::Replace);
-    ops::scale(&mut mean, -1.0 / x.rows() as f64);
-    ops::add_row(&mut x, &mean);
+    center_columns(&mut x);
     x
 }
 

@@ -1,7 +1,7 @@
 //! The evaluator: a shape-checked expression computed on `handgrad_tensor::Matrix<f64>` values.
 //!
 //! Every value is a matrix; a scalar is 1×1. Products go through `handgrad_tensor::gemm`
-//! (one thread), `inv`/`det`/`logdet` through [`crate::linalg`]. NaN and ±∞ propagate (`relu(NaN)`
+//! (one thread), `inv`/`det`/`logdet` through [`handgrad_tensor::linalg`]. NaN and ±∞ propagate (`relu(NaN)`
 //! is NaN, `log(−1)` is NaN): the judge looks at the result, the evaluator never hides one.
 //!
 //! An [`Override`] makes one occurrence of a name (one node, by its span) read another value:
@@ -11,7 +11,7 @@ use handgrad_tensor::gemm::{Accum, Par, matmul};
 use handgrad_tensor::{Matrix, ops};
 
 use crate::ast::{BinOp, Expr, ExprKind, Func, Span};
-use crate::linalg;
+use handgrad_tensor::linalg;
 
 /// Values of names.
 #[derive(Clone, Debug, Default)]
@@ -118,9 +118,9 @@ fn scalar(v: f64) -> Matrix<f64> {
 
 fn call(func: Func, a: &Matrix<f64>) -> Matrix<f64> {
     match func {
-        Func::Inv => linalg::inv(a),
-        Func::Det => scalar(linalg::det(a)),
-        Func::Logdet => scalar(linalg::logdet(a)),
+        Func::Inv => linalg::inv(a, Par::Seq),
+        Func::Det => scalar(linalg::det(a, Par::Seq)),
+        Func::Logdet => scalar(linalg::logdet(a, Par::Seq)),
         Func::Tr => scalar((0..a.rows()).map(|i| a.get(i, i)).sum()),
         Func::Sum => scalar(ops::sum(a)),
         Func::Exp => map(a, f64::exp),

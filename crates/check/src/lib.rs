@@ -9,7 +9,7 @@
 //!   (`step`, relu's derivative, is beyond issue 14's list: without it a ReLU gradient cannot be
 //!   written);
 //! - [`shapes`]: the shape rule of every operation, checked before anything is computed;
-//! - [`eval`] (with [`linalg`]): the evaluator on `handgrad_tensor::Matrix<f64>`;
+//! - [`eval`]: the evaluator on `handgrad_tensor::Matrix<f64>` (`inv`, `det`, `logdet` from `handgrad_tensor::linalg`);
 //! - [`problem`]: the loss and its inputs — the tied autoencoder, the GP-LVM, or your own;
 //! - [`judge`](mod@judge): the verdict, `rel_error`, the worst element, and finite differences that cannot
 //!   call a right formula wrong because of their own noise (`handgrad_tensor::gradcheck`);
@@ -35,7 +35,6 @@ pub mod eval;
 pub mod hints;
 pub mod judge;
 pub mod lexer;
-pub mod linalg;
 pub mod parser;
 pub mod problem;
 pub mod report;

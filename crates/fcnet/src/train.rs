@@ -55,7 +55,7 @@ impl<T: Scalar> Trained<T> {
     }
 
     /// Accuracy on a whole split (eval mode).
-    pub fn accuracy<D: Dataset<T> + ?Sized>(&mut self, data: &D, par: Par) -> f64 {
+    pub fn measure_accuracy<D: Dataset<T> + ?Sized>(&mut self, data: &D, par: Par) -> f64 {
         match self {
             Self::TwoLayer(net) => accuracy(net, data, par),
             Self::Fc(net) => accuracy(net, data, par),
@@ -378,7 +378,7 @@ pub fn train_from<T: Scalar>(
     };
     let train_time = start.elapsed();
     let finished = history.loss.len() == recipe.iters;
-    let val_acc = model.accuracy(&val, par);
+    let val_acc = model.measure_accuracy(&val, par);
     Ok(Outcome { model, history, val_acc, train_time, finished })
 }
 

@@ -147,6 +147,6 @@ fn reloaded_model_predicts_with_the_accuracy_the_run_reported() {
     net.save(&path, &extra).unwrap();
     let (mut loaded, ckpt) = Trained::<f32>::load(&path).unwrap();
     let stored: f64 = ckpt.meta("val_acc").unwrap().parse().unwrap();
-    assert_eq!(loaded.accuracy(&data, Par::Seq), stored);
+    assert_eq!(loaded.measure_accuracy(&data, Par::Seq), stored);
     assert!(stored > 0.5, "the blobs are separable enough to learn: {stored}");
 }

@@ -28,8 +28,12 @@ pub enum GplvmError {
         /// The value obtained.
         value: f64,
     },
-    /// The eigendecomposition used by the closed-form (dual PPCA) solution did not converge.
-    #[error("the eigendecomposition of Y·Yᵀ/D did not converge; check the data for NaN/inf values")]
+    /// An eigendecomposition (PCA of the data, or `Y·Yᵀ/D` for dual PPCA) failed: no convergence,
+    /// or NaN/∞ in the data.
+    #[error(
+        "the eigendecomposition behind PCA or dual PPCA failed (no convergence, or NaN/inf in the data); \
+         check the data for NaN/inf values"
+    )]
     EigenFailed,
     /// The closed-form solution needs more data than latent dimensions.
     #[error(

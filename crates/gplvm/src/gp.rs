@@ -11,10 +11,10 @@
 //! Derivation: d ln|K| = tr(K⁻¹ dK) and d K⁻¹ = −K⁻¹ dK K⁻¹, so
 //! dL = −(D/2)·tr(K⁻¹ dK) + ½·tr(K⁻¹ dK K⁻¹ Y Yᵀ) = tr(G dK) with G as above (G is symmetric).
 //!
-//! Everything goes through the Cholesky factor `K = L·Lᵀ` (faer): `ln|K| = 2·Σ ln L_ii` (faer has
-//! no log-determinant), `A` from two triangular solves, `tr(K⁻¹YYᵀ) = Σ Y ⊙ A`, and `K⁻¹` from the
-//! factor (`L⁻¹` then `L⁻ᵀ·L⁻¹`, lower triangle only). `Y·Yᵀ` is never formed: `A·Aᵀ` is a rank-D
-//! update of the lower triangle. All `(N, N)` buffers are column-major, and only their lower
+//! Everything goes through the Cholesky factor `K = L·Lᵀ` ([`handgrad_tensor::linalg`], on faer):
+//! `ln|K| = 2·Σ ln L_ii`, `A` from two triangular solves, `tr(K⁻¹YYᵀ) = Σ Y ⊙ A`, and `K⁻¹` from
+//! the factor (`L⁻¹` then `L⁻ᵀ·L⁻¹`, lower triangle only). `Y·Yᵀ` is never formed: `A·Aᵀ` is a
+//! rank-D update of the lower triangle. All `(N, N)` buffers are column-major, and only their lower
 //! triangles (`i ≥ j`, element `(i, j)` at `j·N + i`) are read or written.
 //!
 //! A failed factorisation is retried on `K + εI` with ε = 10⁻⁶·mean(diag K), growing ×10 per try
@@ -24,12 +24,9 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
-use faer::linalg::cholesky::llt::{factor, inverse, solve};
-use faer::linalg::matmul::triangular::{BlockStructure, matmul as tri_matmul};
-use faer::{Accum, Conj, MatMut, MatRef, Par};
+use handgrad_tensor::linalg::{self, NotPositiveDefinite, Workspace};
 use handgrad_tensor::matrix::assert_shape;
-use handgrad_tensor::{Matrix, Scalar};
+use handgrad_tensor::{Matrix, Par, Scalar};
 
 use crate::GplvmError;
 
@@ -70,27 +67,22 @@ pub struct GpWorkspace {
     grad_k: Vec<f64>,
     /// A = K⁻¹·Y, column-major `(n, d)`.
     a: Vec<f64>,
-    stack: MemBuffer,
-    par: Par,
+    /// Scratch of the factorisation and inverse, and the threads everything runs on.
+    linalg: Workspace,
     jitter: JitterConfig,
 }
 
 impl GpWorkspace {
-    /// Buffers for `n` points and `d` output columns; `par` is used by faer (default `Par::Seq`).
+    /// Buffers for `n` points and `d` output columns; the linear algebra runs on `par`
+    /// (default `Par::Seq`).
     pub fn new(n: usize, d: usize, par: Par) -> Self {
-        let req = StackReq::any_of(&[
-            factor::cholesky_in_place_scratch::<f64>(n, par, Default::default()),
-            inverse::inverse_scratch::<f64>(n, par),
-            solve::solve_in_place_scratch::<f64>(n, d, par),
-        ]);
         Self {
             n,
             d,
             factor: vec![0.0; n * n],
             grad_k: vec![0.0; n * n],
             a: vec![0.0; n * d],
-            stack: MemBuffer::new(req),
-            par,
+            linalg: Workspace::new(n, par),
             jitter: JitterConfig::default(),
         }
     }
@@ -129,9 +121,10 @@ impl GpWorkspace {
         &self.grad_k
     }
 
-    /// The Cholesky factor after [`Self::evaluate`]: lower triangle, column-major `(n, n)`.
-    pub fn cholesky_factor(&self) -> MatRef<'_, f64> {
-        MatRef::from_column_major_slice(&self.factor, self.n, self.n)
+    /// The Cholesky factor `L` after [`Self::evaluate`]: lower triangle, column-major `(n, n)`
+    /// (element `(i, j)` at `j·n + i`; the strict upper triangle holds whatever `fill` left there).
+    pub fn cholesky_factor(&self) -> &[f64] {
+        &self.factor
     }
 
     /// Factorises K (as written by `fill`) in place, retrying with growing jitter. Returns the jitter.
@@ -153,36 +146,24 @@ impl GpWorkspace {
                     self.factor[i * n + i] += jitter;
                 }
             }
-            let k = MatMut::from_column_major_slice_mut(&mut self.factor, n, n);
-            let res = factor::cholesky_in_place(
-                k,
-                Default::default(),
-                self.par,
-                MemStack::new(&mut self.stack),
-                Default::default(),
-            );
-            handgrad_tensor::cpu::zero_upper(); // faer's kernels leave the vector state dirty
-            match res {
-                Ok(_) => return Ok(jitter),
-                Err(factor::LltError::NonPositivePivot { index }) => last_pivot = index,
+            match linalg::cholesky_in_place(&mut self.factor, n, &mut self.linalg) {
+                Ok(()) => return Ok(jitter),
+                Err(NotPositiveDefinite { pivot, .. }) => last_pivot = pivot,
             }
         }
         Err(GplvmError::NotPositiveDefinite { n, pivot: last_pivot, max_jitter: jitter })
     }
 
-    /// L from the factor: −(ND/2) ln 2π − D·Σ ln L_ii − ½ Σ Y ⊙ K⁻¹Y. Leaves A = K⁻¹Y in `self.a`.
+    /// L from the factor: −(ND/2) ln 2π − (D/2)·ln|K| − ½ Σ Y ⊙ K⁻¹Y. Leaves A = K⁻¹Y in `self.a`.
     fn log_likelihood_from_factor(&mut self, y: &Matrix<f64>) -> f64 {
         let (n, d) = (self.n, self.d);
-        let half_logdet: f64 = (0..n).map(|i| Scalar::ln(self.factor[i * n + i])).sum();
+        let log_det = linalg::log_det_from_factor(&self.factor, n);
         for (i, row) in y.row_iter().enumerate() {
             for (j, &v) in row.iter().enumerate() {
                 self.a[j * n + i] = v;
             }
         }
-        let l = MatRef::from_column_major_slice(&self.factor, n, n);
-        let a = MatMut::from_column_major_slice_mut(&mut self.a, n, d);
-        solve::solve_in_place_with_conj(l, Conj::No, a, self.par, MemStack::new(&mut self.stack));
-        handgrad_tensor::cpu::zero_upper();
+        linalg::solve_in_place(&self.factor, n, &mut self.a, self.linalg.par());
         let mut quad = 0.0;
         for (i, row) in y.row_iter().enumerate() {
             for (j, &v) in row.iter().enumerate() {
@@ -190,36 +171,20 @@ impl GpWorkspace {
             }
         }
         let (nf, df) = (n as f64, d as f64);
-        -0.5 * nf * df * Scalar::ln(2.0 * core::f64::consts::PI) - df * half_logdet - 0.5 * quad
+        -0.5 * nf * df * Scalar::ln(2.0 * core::f64::consts::PI) - 0.5 * df * log_det - 0.5 * quad
     }
 
     /// G = ½(A·Aᵀ − D·K⁻¹) into `self.grad_k` (lower triangle).
     fn gradient_from_factor(&mut self) {
         let (n, d) = (self.n, self.d);
-        let l = MatRef::from_column_major_slice(&self.factor, n, n);
-        let kinv = MatMut::from_column_major_slice_mut(&mut self.grad_k, n, n);
-        inverse::inverse(kinv, l, self.par, MemStack::new(&mut self.stack));
-        handgrad_tensor::cpu::zero_upper();
+        linalg::inverse_from_factor(&self.factor, n, &mut self.grad_k, &mut self.linalg);
         let half_d = 0.5 * d as f64;
         for j in 0..n {
             for v in &mut self.grad_k[j * n + j..(j + 1) * n] {
                 *v *= -half_d;
             }
         }
-        let a = MatRef::from_column_major_slice(&self.a, n, d);
-        let g = MatMut::from_column_major_slice_mut(&mut self.grad_k, n, n);
-        tri_matmul(
-            g,
-            BlockStructure::TriangularLower,
-            Accum::Add,
-            a,
-            BlockStructure::Rectangular,
-            a.transpose(),
-            BlockStructure::Rectangular,
-            0.5,
-            self.par,
-        );
-        handgrad_tensor::cpu::zero_upper();
+        linalg::rank_k_update_lower(&mut self.grad_k, n, &self.a, 0.5, self.linalg.par());
     }
 }
 

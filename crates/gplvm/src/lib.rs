@@ -5,7 +5,7 @@
 //! gradients:
 //!
 //! - [`gp`]: `L = −(ND/2) ln 2π − (D/2) ln|K| − ½ tr(K⁻¹YYᵀ)` and `∂L/∂K = ½(K⁻¹YYᵀK⁻¹ − D·K⁻¹)`
-//!   through a Cholesky factor (faer), with jitter retries and a typed error;
+//!   through a Cholesky factor (`handgrad_tensor::linalg`), with jitter retries and a typed error;
 //! - [`kernel`]: the kernel interface; [`linear`] (`αXXᵀ + β⁻¹I`) and [`rbf`] (RBF + bias + white),
 //!   each with `∂L/∂X` and `∂L/∂ln h` derived in its module header;
 //! - [`model`]: the joint objective over `θ = [vec(X); ln h]`;
@@ -16,7 +16,8 @@
 //!
 //! The oil-flow data are loaded by `handgrad_data::oil`.
 //!
-//! Math is `f64`. `#![no_std]` + `alloc`; the `std` feature (default) turns on faer's fast kernels.
+//! Math is `f64`; all linear algebra goes through `handgrad_tensor` (no direct faer calls).
+//! `#![no_std]` + `alloc`; the `std` feature (default) turns on faer's fast kernels.
 //!
 //! ```
 //! use handgrad_gplvm::{Gplvm, LinearKernel, dual_ppca, pca_init, fit, LbfgsConfig};
@@ -27,7 +28,7 @@
 //! let t: Matrix<f64> = init::randn(10, 1, 1.0, &mut rng);
 //! let noise: Matrix<f64> = init::randn(10, 3, 0.1, &mut rng);
 //! let mut y = Matrix::from_fn(10, 3, |i, j| t.get(i, 0) * (j as f64 + 1.0) + noise.get(i, j));
-//! handgrad_gplvm::ppca::center_columns(&mut y);
+//! handgrad_tensor::stats::center_columns(&mut y);
 //!
 //! let oracle = dual_ppca(&y, 1).unwrap();
 //! let mut model = Gplvm::new(y.clone(), 1, LinearKernel { alpha: 1.0, beta: 1.0 }, Par::Seq);

@@ -8,8 +8,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use faer::Par;
-use handgrad_tensor::Matrix;
+use handgrad_tensor::{Matrix, Par};
 
 use crate::GplvmError;
 use crate::gp::{GpEval, GpWorkspace, JitterConfig};

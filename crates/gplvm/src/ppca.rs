@@ -19,87 +19,37 @@
 
 use alloc::vec::Vec;
 
-use faer::{Accum, Mat, Par, Side};
-use handgrad_tensor::{Matrix, Scalar};
+use handgrad_tensor::gemm::matmul_nt;
+use handgrad_tensor::linalg::sym_eigen;
+use handgrad_tensor::pca::Pca;
+use handgrad_tensor::stats::{center_columns, scale_columns};
+use handgrad_tensor::{Accum, Matrix, Par, Scalar, ops};
 
 use crate::GplvmError;
 use crate::linear::LinearKernel;
 
-/// Subtracts each column's mean; returns the means `(d,)`.
-pub fn center_columns(y: &mut Matrix<f64>) -> Vec<f64> {
-    let (n, d) = y.shape();
-    let mut means = alloc::vec![0.0; d];
-    for row in y.row_iter() {
-        means.iter_mut().zip(row).for_each(|(m, v)| *m += v);
-    }
-    means.iter_mut().for_each(|m| *m /= n.max(1) as f64);
-    for i in 0..n {
-        y.row_mut(i).iter_mut().zip(&means).for_each(|(v, m)| *v -= m);
-    }
-    means
-}
-
-/// Divides each column by its (population) standard deviation; constant columns are left alone.
-/// Returns the standard deviations `(d,)`. Centre first.
-pub fn scale_columns(y: &mut Matrix<f64>) -> Vec<f64> {
-    let (n, d) = y.shape();
-    let mut sd = alloc::vec![0.0; d];
-    for row in y.row_iter() {
-        sd.iter_mut().zip(row).for_each(|(s, v)| *s += v * v);
-    }
-    sd.iter_mut().for_each(|s| *s = Scalar::sqrt(*s / n.max(1) as f64));
-    for i in 0..n {
-        y.row_mut(i).iter_mut().zip(&sd).for_each(|(v, s)| *v /= if *s > 0.0 { *s } else { 1.0 });
-    }
-    sd
-}
-
-/// Top-`q` eigenpairs (descending) of the symmetric `m`, eigenvectors with their largest-magnitude
-/// component made positive (a deterministic sign).
-fn top_eigen(m: &Mat<f64>, q: usize) -> Result<(Vec<f64>, Mat<f64>), GplvmError> {
-    let evd = m.self_adjoint_eigen(Side::Lower).map_err(|_| GplvmError::EigenFailed)?;
-    let n = m.nrows();
-    let s = evd.S().column_vector();
-    let u = evd.U();
-    let values: Vec<f64> = (0..n).rev().map(|i| s[i]).collect();
-    let mut vectors = Mat::zeros(n, q);
-    for c in 0..q {
-        let src = n - 1 - c;
-        let big = (0..n).map(|i| u[(i, src)]).fold(0.0, |b: f64, v| if v.abs() > b.abs() { v } else { b });
-        let sign = if big < 0.0 { -1.0 } else { 1.0 };
-        for i in 0..n {
-            vectors[(i, c)] = sign * u[(i, src)];
-        }
-    }
-    Ok((values, vectors))
-}
-
-/// PCA scores `(n, q)` of the centred `y: (n, d)` and the variances along the top `q` directions.
+/// PCA scores `(n, q)` of `y: (n, d)` after centring it (a copy), and the variances along the top
+/// `q` directions `(q,)`: [`handgrad_tensor::pca::Pca`] of the centred data, on one thread.
+///
+/// # Errors
+/// [`GplvmError::EigenFailed`] if the eigendecomposition fails (NaN/∞ in `y`).
 ///
 /// # Panics
-/// If `q > d`.
+/// If `q > d` or `y` has no rows.
 #[track_caller]
 pub fn pca(y: &Matrix<f64>, q: usize) -> Result<(Matrix<f64>, Vec<f64>), GplvmError> {
-    let (n, d) = y.shape();
-    assert!(q <= d, "pca: q = {q} exceeds the data dimension of y {:?}", y.shape());
+    assert!(q <= y.cols(), "pca: q = {q} exceeds the data dimension of y {:?}", y.shape());
     let mut yc = y.clone();
     center_columns(&mut yc);
-    let mut cov = Mat::zeros(d, d);
-    faer::linalg::matmul::matmul(
-        cov.as_mut(),
-        Accum::Replace,
-        yc.as_faer().transpose(),
-        yc.as_faer(),
-        1.0 / n as f64,
-        Par::Seq,
-    );
-    let (values, v) = top_eigen(&cov, q)?;
-    let mut scores = Matrix::zeros(n, q);
-    faer::linalg::matmul::matmul(scores.as_faer_mut(), Accum::Replace, yc.as_faer(), v.as_ref(), 1.0, Par::Seq);
-    Ok((scores, values[..q].to_vec()))
+    let fitted = Pca::fit(&yc, Par::Seq).map_err(|_| GplvmError::EigenFailed)?;
+    Ok((fitted.scores(&yc, q, Par::Seq), fitted.eigenvalues()[..q].to_vec()))
 }
 
-/// The GP-LVM's starting point: PCA scores of `y: (n, d)` with each column scaled to unit variance.
+/// The GP-LVM's starting point: PCA scores `(n, q)` of `y: (n, d)` ([`pca`]) with each column
+/// scaled to unit variance.
+///
+/// # Errors
+/// As [`pca`].
 pub fn pca_init(y: &Matrix<f64>, q: usize) -> Result<Matrix<f64>, GplvmError> {
     let (mut x, _) = pca(y, q)?;
     scale_columns(&mut x);
@@ -120,7 +70,11 @@ pub struct DualPpca {
 }
 
 /// Dual PPCA of `y: (n, d)` (used as given; centre it to match a zero-mean GP) with `q` latent
-/// dimensions, from the eigendecomposition of `Y·Yᵀ/D` (`(n, n)`, O(n³)).
+/// dimensions, from the eigendecomposition of `Y·Yᵀ/D` (`(n, n)`, O(n³), on one thread).
+///
+/// # Errors
+/// [`GplvmError::EigenFailed`] if the eigendecomposition fails (NaN/∞ in `y`);
+/// [`GplvmError::RankTooLow`] if a leading eigenvalue does not exceed the noise variance.
 ///
 /// # Panics
 /// If `q >= n`.
@@ -128,23 +82,18 @@ pub struct DualPpca {
 pub fn dual_ppca(y: &Matrix<f64>, q: usize) -> Result<DualPpca, GplvmError> {
     let (n, d) = y.shape();
     assert!(q < n, "dual_ppca: q = {q} must be below the number of points of y {:?}", y.shape());
-    let mut s = Mat::zeros(n, n);
-    faer::linalg::matmul::matmul(
-        s.as_mut(),
-        Accum::Replace,
-        y.as_faer(),
-        y.as_faer().transpose(),
-        1.0 / d as f64,
-        Par::Seq,
-    );
-    let (lambda, u) = top_eigen(&s, q)?;
+    let mut s = Matrix::zeros(n, n);
+    matmul_nt(&mut s, y, y, Accum::Replace, Par::Seq);
+    ops::scale(&mut s, 1.0 / d as f64);
+    let eigen = sym_eigen(&s, Par::Seq).map_err(|_| GplvmError::EigenFailed)?;
+    let (lambda, u) = (eigen.values, eigen.vectors); // row c of u: eigenvector c
     let sigma2 = lambda[q..].iter().map(|v| v.max(0.0)).sum::<f64>() / (n - q) as f64;
     for (index, &value) in lambda[..q].iter().enumerate() {
         if value <= sigma2 {
             return Err(GplvmError::RankTooLow { q, sigma2, index, value });
         }
     }
-    let x = Matrix::from_fn(n, q, |i, c| u[(i, c)] * Scalar::sqrt(lambda[c] - sigma2));
+    let x = Matrix::from_fn(n, q, |i, c| u.get(c, i) * Scalar::sqrt(lambda[c] - sigma2));
     let (nf, df) = (n as f64, d as f64);
     let log_det: f64 = lambda[..q].iter().map(|v| Scalar::ln(*v)).sum::<f64>() + (nf - q as f64) * Scalar::ln(sigma2);
     let log_likelihood = -0.5 * df * (nf * Scalar::ln(2.0 * core::f64::consts::PI) + log_det + nf);

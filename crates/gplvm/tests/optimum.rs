@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use handgrad_data::{locate, oil};
-use handgrad_gplvm::ppca::center_columns;
 use handgrad_gplvm::{Gplvm, LbfgsConfig, LinearKernel, RbfKernel, dual_ppca, fit, pca_init};
+use handgrad_tensor::stats::center_columns;
 use handgrad_tensor::{Matrix, Par, init};
 
 fn synthetic(n: usize, d: usize, seed: u64) -> Matrix<f64> {

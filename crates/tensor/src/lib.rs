@@ -6,6 +6,10 @@
 //! - [`Matrix`]: row-major, contiguous, rows are samples; viewed by faer without copying;
 //! - [`gemm`]: `A·B`, `A·Bᵀ`, `Aᵀ·B` into caller buffers, overwrite or accumulate, explicit [`Par`];
 //! - [`ops`]: bias broadcast, column sums, row max / log-sum-exp / argmax, elementwise maps;
+//! - [`linalg`]: the one door to faer's dense linear algebra — Cholesky, log-determinant, solves,
+//!   inverse, symmetric rank-k update, symmetric eigendecomposition, SVD — with reusable scratch;
+//! - [`pca`]: one PCA (`C = XᵀX/N`, its eigenvalues, components and scores); [`stats`]: column
+//!   centring and unit-variance scaling;
 //! - [`init`]: seeded initialisers on a named portable generator ([`init::Rng`], PCG-64);
 //! - [`gradcheck`] and [`tol`]: central differences, `rel_error`, and every tolerance in one place.
 //!
@@ -43,11 +47,14 @@ pub mod cpu;
 pub mod gemm;
 pub mod gradcheck;
 pub mod init;
+pub mod linalg;
 pub mod matrix;
 pub mod ops;
+pub mod pca;
 mod scalar;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod skinny;
+pub mod stats;
 pub mod tol;
 
 pub use faer;

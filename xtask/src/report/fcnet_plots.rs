@@ -13,7 +13,7 @@ use plotters::prelude::*;
 const SMOOTH: usize = 50;
 
 /// Writes the loss history to `path` (SVG).
-pub fn loss_svg(path: &Path, history: &History, title: &str) -> Result<()> {
+pub fn plot_loss_svg(path: &Path, history: &History, title: &str) -> Result<()> {
     let loss = &history.loss;
     if loss.is_empty() {
         return Ok(());
@@ -47,7 +47,7 @@ pub fn loss_svg(path: &Path, history: &History, title: &str) -> Result<()> {
 
 /// Writes train and validation accuracy per epoch boundary to `path` (SVG); `train_label` says
 /// what the training accuracy was measured on.
-pub fn accuracy_svg(path: &Path, history: &History, title: &str, train_label: &str) -> Result<()> {
+pub fn plot_accuracy_svg(path: &Path, history: &History, title: &str, train_label: &str) -> Result<()> {
     let recs = &history.checks;
     if recs.is_empty() {
         return Ok(());

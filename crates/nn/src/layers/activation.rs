@@ -3,7 +3,7 @@
 //!
 //! | `f`        | `f(a)`              | `f'(a)`, read from the cache            | kernel                  |
 //! |------------|---------------------|------------------------------------------|-------------------------|
-//! | sigmoid    | `1 / (1 + e^{−a})`  | `y (1 − y)` with `y = f(a)` the output   | [`crate::layers::sigmoid`] |
+//! | sigmoid    | `1 / (1 + e^{−a})`  | `y (1 − y)` with `y = f(a)` the output   | [`mod@crate::layers::sigmoid`] |
 //! | tanh       | `tanh a`            | `1 − y²`                                 | [`crate::layers::tanh`]    |
 //! | ReLU       | `max(0, a)`         | `1[a > 0]` (0 at the kink)               | [`crate::layers::relu`]    |
 //! | identity   | `a`                 | `1`                                      | a copy                  |

@@ -11,6 +11,7 @@ pub mod affine;
 pub mod affine_relu;
 pub mod batchnorm;
 pub mod dropout;
+pub mod elementwise;
 pub mod linear;
 pub mod relu;
 pub mod sigmoid;

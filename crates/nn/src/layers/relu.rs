@@ -7,9 +7,9 @@
 //! Shapes: `x, out, dout, dx: (n, d)`.
 
 use handgrad_tensor::ops::{map, zip_map};
-use handgrad_tensor::{Matrix, Par, Scalar};
+use handgrad_tensor::{Matrix, Scalar};
 
-use crate::layer::{Layer, no_params};
+use crate::layers::elementwise::{Saved, elementwise_layer};
 
 /// `out = max(0, x)`; `out` is resized to `x`'s shape.
 pub fn relu_forward<T: Scalar>(x: &Matrix<T>, out: &mut Matrix<T>) {
@@ -45,40 +45,7 @@ pub fn relu_backward_inplace<T: Scalar>(d: &mut Matrix<T>, x: &Matrix<T>) {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Relu;
 
-no_params!(Relu);
+/// What [`Relu`]'s forward saves: the forward output `max(0, x)` (the mask `out > 0`), `(n, d)`.
+pub type ReluCache<T> = Saved<T>;
 
-/// What [`Relu`]'s forward saves: a copy of its output (the mask `out > 0`).
-#[derive(Clone, Debug)]
-pub struct ReluCache<T: Scalar> {
-    /// The forward output `max(0, x): (n, d)`.
-    pub out: Matrix<T>,
-}
-
-impl<T: Scalar> Default for ReluCache<T> {
-    fn default() -> Self {
-        Self { out: Matrix::zeros(0, 0) }
-    }
-}
-
-impl<T: Scalar> Layer<T> for Relu {
-    type Cache = ReluCache<T>;
-    fn forward_into(&self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut ReluCache<T>, _par: Par) {
-        relu_forward(x, out);
-        cache.out.resize(out.rows(), out.cols());
-        cache.out.copy_from(out);
-    }
-
-    #[track_caller]
-    fn backward_into(
-        &self,
-        dout: &Matrix<T>,
-        cache: &mut ReluCache<T>,
-        _grads: &mut Relu,
-        dx: Option<&mut Matrix<T>>,
-        _par: Par,
-    ) {
-        if let Some(dx) = dx {
-            relu_backward(dout, &cache.out, dx);
-        }
-    }
-}
+elementwise_layer!(Relu, relu_forward, relu_backward, output);

@@ -5,9 +5,9 @@
 //! never overflows. Shapes: `x, out, dout, dx: (n, d)`.
 
 use handgrad_tensor::ops::{map, zip_map, zip_map_inplace};
-use handgrad_tensor::{Matrix, Par, Scalar};
+use handgrad_tensor::{Matrix, Scalar};
 
-use crate::layer::{Layer, no_params};
+use crate::layers::elementwise::{Saved, elementwise_layer};
 
 /// σ(x) for one scalar, without overflow for large `|x|`.
 #[inline]
@@ -49,40 +49,7 @@ pub fn sigmoid_backward_inplace<T: Scalar>(d: &mut Matrix<T>, s: &Matrix<T>) {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sigmoid;
 
-no_params!(Sigmoid);
+/// What [`Sigmoid`]'s forward saves: the forward output `σ(x)`, `(n, d)`.
+pub type SigmoidCache<T> = Saved<T>;
 
-/// What [`Sigmoid`]'s forward saves: a copy of its output.
-#[derive(Clone, Debug)]
-pub struct SigmoidCache<T: Scalar> {
-    /// `σ(x): (n, d)`.
-    pub out: Matrix<T>,
-}
-
-impl<T: Scalar> Default for SigmoidCache<T> {
-    fn default() -> Self {
-        Self { out: Matrix::zeros(0, 0) }
-    }
-}
-
-impl<T: Scalar> Layer<T> for Sigmoid {
-    type Cache = SigmoidCache<T>;
-    fn forward_into(&self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut SigmoidCache<T>, _par: Par) {
-        sigmoid_forward(x, out);
-        cache.out.resize(out.rows(), out.cols());
-        cache.out.copy_from(out);
-    }
-
-    #[track_caller]
-    fn backward_into(
-        &self,
-        dout: &Matrix<T>,
-        cache: &mut SigmoidCache<T>,
-        _grads: &mut Sigmoid,
-        dx: Option<&mut Matrix<T>>,
-        _par: Par,
-    ) {
-        if let Some(dx) = dx {
-            sigmoid_backward(dout, &cache.out, dx);
-        }
-    }
-}
+elementwise_layer!(Sigmoid, sigmoid_forward, sigmoid_backward, output);

@@ -5,9 +5,9 @@
 //! Shapes: `x, out, dout, dx: (n, d)`.
 
 use handgrad_tensor::ops::{map, zip_map};
-use handgrad_tensor::{Matrix, Par, Scalar};
+use handgrad_tensor::{Matrix, Scalar};
 
-use crate::layer::{Layer, no_params};
+use crate::layers::elementwise::{Saved, elementwise_layer};
 use crate::layers::sigmoid::sigmoid;
 
 /// `out = x·σ(x)`; `out` is resized to `x`'s shape.
@@ -33,40 +33,7 @@ pub fn swish_backward<T: Scalar>(dout: &Matrix<T>, x: &Matrix<T>, dx: &mut Matri
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Swish;
 
-no_params!(Swish);
+/// What [`Swish`]'s forward saves: the forward input `x`, `(n, d)`.
+pub type SwishCache<T> = Saved<T>;
 
-/// What [`Swish`]'s forward saves: a copy of its input.
-#[derive(Clone, Debug)]
-pub struct SwishCache<T: Scalar> {
-    /// The forward input `x: (n, d)`.
-    pub x: Matrix<T>,
-}
-
-impl<T: Scalar> Default for SwishCache<T> {
-    fn default() -> Self {
-        Self { x: Matrix::zeros(0, 0) }
-    }
-}
-
-impl<T: Scalar> Layer<T> for Swish {
-    type Cache = SwishCache<T>;
-    fn forward_into(&self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut SwishCache<T>, _par: Par) {
-        swish_forward(x, out);
-        cache.x.resize(x.rows(), x.cols());
-        cache.x.copy_from(x);
-    }
-
-    #[track_caller]
-    fn backward_into(
-        &self,
-        dout: &Matrix<T>,
-        cache: &mut SwishCache<T>,
-        _grads: &mut Swish,
-        dx: Option<&mut Matrix<T>>,
-        _par: Par,
-    ) {
-        if let Some(dx) = dx {
-            swish_backward(dout, &cache.x, dx);
-        }
-    }
-}
+elementwise_layer!(Swish, swish_forward, swish_backward, input);

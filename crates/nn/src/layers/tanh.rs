@@ -4,9 +4,9 @@
 //! Shapes: `x, out, dout, dx: (n, d)`.
 
 use handgrad_tensor::ops::{map, zip_map, zip_map_inplace};
-use handgrad_tensor::{Matrix, Par, Scalar};
+use handgrad_tensor::{Matrix, Scalar};
 
-use crate::layer::{Layer, no_params};
+use crate::layers::elementwise::{Saved, elementwise_layer};
 
 /// `out = tanh(x)`; `out` is resized to `x`'s shape.
 pub fn tanh_forward<T: Scalar>(x: &Matrix<T>, out: &mut Matrix<T>) {
@@ -37,40 +37,7 @@ pub fn tanh_backward_inplace<T: Scalar>(d: &mut Matrix<T>, t: &Matrix<T>) {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tanh;
 
-no_params!(Tanh);
+/// What [`Tanh`]'s forward saves: the forward output `tanh(x)`, `(n, d)`.
+pub type TanhCache<T> = Saved<T>;
 
-/// What [`Tanh`]'s forward saves: a copy of its output.
-#[derive(Clone, Debug)]
-pub struct TanhCache<T: Scalar> {
-    /// `tanh(x): (n, d)`.
-    pub out: Matrix<T>,
-}
-
-impl<T: Scalar> Default for TanhCache<T> {
-    fn default() -> Self {
-        Self { out: Matrix::zeros(0, 0) }
-    }
-}
-
-impl<T: Scalar> Layer<T> for Tanh {
-    type Cache = TanhCache<T>;
-    fn forward_into(&self, x: &Matrix<T>, out: &mut Matrix<T>, cache: &mut TanhCache<T>, _par: Par) {
-        tanh_forward(x, out);
-        cache.out.resize(out.rows(), out.cols());
-        cache.out.copy_from(out);
-    }
-
-    #[track_caller]
-    fn backward_into(
-        &self,
-        dout: &Matrix<T>,
-        cache: &mut TanhCache<T>,
-        _grads: &mut Tanh,
-        dx: Option<&mut Matrix<T>>,
-        _par: Par,
-    ) {
-        if let Some(dx) = dx {
-            tanh_backward(dout, &cache.out, dx);
-        }
-    }
-}
+elementwise_layer!(Tanh, tanh_forward, tanh_backward, output);

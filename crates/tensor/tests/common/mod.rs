@@ -34,3 +34,14 @@ pub fn max_rel_diff<T: Scalar>(got: &Matrix<T>, want: &Matrix<f64>, scale: f64) 
     }
     worst
 }
+
+/// Panics unless `|got − want| ≤ tol·(|want| + max|want|)` elementwise; NaN or ∞ fail.
+#[track_caller]
+pub fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    let scale = want.iter().fold(0.0f64, |m, w| m.max(w.abs()));
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let err = (g - w).abs() / (w.abs() + scale);
+        assert!(err <= tol, "{what}: element {i}: got {g:e}, want {w:e} (relative error {err:e} > {tol:e})");
+    }
+}
