@@ -78,7 +78,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Step 4: a short real run's `report.html` in headless Chromium.
+/// Step 4: a short real run's `report.html` in headless Chromium (images loaded, key numbers shown) and a
+/// screenshot of it beside the run.
 fn browser_step(root: &std::path::Path) -> anyhow::Result<()> {
     use crate::report::browser;
     println!("==> report.html of a short training run in headless Chromium");
@@ -110,13 +111,18 @@ fn browser_step(root: &std::path::Path) -> anyhow::Result<()> {
         "airplane".into(),
         "finished".into(),
     ];
-    let r = browser::check_report(&browser, &out.join(crate::report::html::REPORT), 6, &expect)?;
+    let report = out.join(crate::report::html::REPORT);
+    let r = browser::check_report(&browser, &report, 5, &expect)?;
+    let shot = out.join("report-screenshot.png");
+    browser::screenshot(&browser, &report, &shot, 1280, 4000)?;
     println!(
-        "    ok in {:.1} s: {} of {} images loaded, validation accuracy {val:.4} and the per-class table shown ({})",
+        "    ok in {:.1} s: {} of {} images loaded, validation accuracy {val:.4} and the per-class table shown ({}); \
+         screenshot {}",
         t.elapsed().as_secs_f64(),
         r.loaded,
         r.total,
-        browser.display()
+        browser.display(),
+        shot.display()
     );
     Ok(())
 }

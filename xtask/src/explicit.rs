@@ -26,10 +26,4 @@ impl Given {
     pub fn has(&self, id: &str) -> bool {
         self.0.contains(id)
     }
-
-    /// The given ids, for tests.
-    #[cfg(test)]
-    pub fn of_ids(ids: &[&str]) -> Self {
-        Self(ids.iter().map(|s| s.to_string()).collect())
-    }
 }
