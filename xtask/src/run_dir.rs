@@ -64,6 +64,19 @@ impl RunDir {
     }
 }
 
+/// Ends the process with status 130 (stopped by Ctrl-C, the run saved), first removing the lock
+/// this process holds on the run folder `dir` (`std::process::exit` runs no destructor, and a
+/// cleanly stopped run should not look like a killed one).
+pub fn exit_interrupted(dir: &Path) -> ! {
+    let lock = dir.join(LOCK);
+    let ours =
+        std::fs::read_to_string(&lock).is_ok_and(|t| t.lines().next() == Some(std::process::id().to_string().as_str()));
+    if ours {
+        let _ = std::fs::remove_file(&lock);
+    }
+    std::process::exit(130)
+}
+
 impl Drop for RunDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.lock);

@@ -408,7 +408,7 @@ fn run_on<T: Scalar>(x: Matrix<T>, args: &Args, out: &Path, par: Par, images: Op
         );
         run.status("interrupted", Some(&note))?;
         println!("{note}");
-        std::process::exit(130);
+        run_dir::exit_interrupted(out);
     }
     let summary = summarize(&data, &pca, &w, &fit_record, optimum, args, &s, pca_seconds)?;
     println!("{summary}");

@@ -328,7 +328,7 @@ fn train_run<T: Scalar>(info: &RunInfo, data: &CifarData, out: &RunDir, resume: 
     match result {
         Ok(_) if life.interrupted().is_some() => {
             println!("{}", life.resume_note(life.interrupted().unwrap_or(0)));
-            std::process::exit(130);
+            run_dir::exit_interrupted(out.path());
         }
         Ok(mut outcome) => {
             let summary = life.finish(&mut outcome, data, start)?;

@@ -262,7 +262,7 @@ impl SearchRun<'_> {
                 Trial::Interrupted(note) => {
                     self.write_status("interrupted", candidates.len(), Some(&note))?;
                     println!("{note}");
-                    std::process::exit(130);
+                    run_dir::exit_interrupted(self.out.path());
                 }
             };
             log.line(&trial_line(&row))?;
