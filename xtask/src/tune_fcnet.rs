@@ -284,6 +284,7 @@ impl SearchRun<'_> {
             resume_command: format!("cargo xtask tune fcnet --resume {}", self.out.path().display()),
             show: !self.args.run.quiet,
         };
+        let start = Instant::now();
         let resumed = if resume { Some(Resumed::<f32>::load(&dir.join(LAST))?) } else { None };
         let mut life = Lifecycle::start(dir, &info, self.data, resumed.as_ref().map(|r| r.state.history()))?;
         let result = train_from::<f32>(recipe, self.data, resumed, |live| life.on_iter(live));
@@ -295,7 +296,7 @@ impl SearchRun<'_> {
                 Trial::Interrupted(life.resume_note(life.interrupted().unwrap_or(0)))
             }
             Ok(mut outcome) => {
-                let summary = life.finish(&mut outcome, self.data, Instant::now())?;
+                let summary = life.finish(&mut outcome, self.data, start)?;
                 // A finished trial needs no loop state: keep its final and best checkpoints only.
                 let _ = std::fs::remove_file(dir.join(LAST));
                 Trial::Done(summary.val_acc, summary.train_seconds)
