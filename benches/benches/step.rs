@@ -6,7 +6,10 @@
 //! - `two_layer_step/H`: one `Step::run` — draw a random minibatch, gather it, forward + loss +
 //!   backward + SGD update — the code path training runs (in-memory rows here, so that the bench
 //!   needs no dataset; the gather from the memory-mapped files is benchmarked in `cifar.rs`);
-//! - `gemms_alone/H`: the step's five products alone ([`StepGemms`]), on the same shapes (the floor).
+//! - `gemms_alone/H`: the step's five products alone ([`StepGemms`]), on the same shapes (the floor);
+//! - `guard/H`: one parameter verification of the Solver's divergence guard — the NaN/∞ test of
+//!   every parameter and the copy of the verified ones ([`first_non_finite`] + `copy_from`), which
+//!   the loop runs every `Guard::params_every` (100) iterations and at each check.
 //!
 //! Run: `cargo bench -p handgrad-benches --bench step`.
 
@@ -14,10 +17,11 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use handgrad_fcnet::{StepGemms, TwoLayerConfig, TwoLayerNet};
+use handgrad_nn::Params;
 use handgrad_nn::layers::{Affine, affine_backward, affine_forward};
 use handgrad_nn::loss::softmax_loss_into;
 use handgrad_nn::optim::{Sgd, UpdateRule};
-use handgrad_nn::solver::{InMemory, Sampling, Step};
+use handgrad_nn::solver::{InMemory, Sampling, Step, first_non_finite};
 use handgrad_tensor::gemm::gemm_flops;
 use handgrad_tensor::init::{randn, rng_from_seed};
 use handgrad_tensor::{Matrix, Par};
@@ -76,5 +80,24 @@ fn step(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, affine, softmax, step);
+fn guard(c: &mut Criterion) {
+    let mut rng = rng_from_seed(3);
+    let mut g = c.benchmark_group("guard");
+    for h in [50, 100, 300] {
+        let net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(h, 0.0), &mut rng);
+        let mut copy = net.params.clone();
+        g.throughput(Throughput::Elements(net.params.num_scalars() as u64));
+        g.bench_function(format!("H{h}"), |bch| {
+            bch.iter(|| {
+                assert!(first_non_finite(&net.params).is_none());
+                for i in 0..net.params.len() {
+                    copy.get_mut(i).copy_from(net.params.get(i));
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, affine, softmax, step, guard);
 criterion_main!(benches);

@@ -30,18 +30,18 @@ const BATCH: usize = 200;
 #[derive(clap::Args)]
 pub struct Args {
     /// Hidden sizes H to compare, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "50,100")]
+    #[arg(long, value_delimiter = ',', default_value = "50,100", value_parser = crate::args::hidden_size)]
     pub hidden: Vec<usize>,
     /// Thread counts, comma-separated; each side is pinned to the count (numpy through
     /// OPENBLAS_NUM_THREADS / MKL_NUM_THREADS / OMP_NUM_THREADS, handgrad through faer's `Par`).
-    #[arg(long, value_delimiter = ',', default_value = "1")]
+    #[arg(long, value_delimiter = ',', default_value = "1", value_parser = crate::args::threads)]
     pub threads: Vec<usize>,
     /// Training steps per timed round, on each side.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 300, value_parser = crate::args::iterations)]
     pub iters: usize,
     /// Rounds; numpy and handgrad alternate within each round (handgrad's step and its GEMMs alone
     /// alternate in 10 chunks), and the medians and the medians of the per-round ratios are reported.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = |s: &str| crate::args::whole_in(s, 1, 1000))]
     pub rounds: usize,
     /// CIFAR-10 data: a `cifar-10-batches-bin` folder or an archive. Default: the copy installed
     /// by `cargo xtask fetch-cifar`, fetched first when missing.
@@ -80,7 +80,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let dir = crate::fetch::cifar_dir(args.data.as_deref())?;
     let peer = if args.no_numpy { None } else { find_numpy(&args)? };
     let data = CifarData::open(&dir, SplitConfig::default())
-        .with_context(|| format!("opening CIFAR-10 in {}", dir.display()))?;
+        .with_context(|| format!("opening CIFAR-10 in {}", dir.display()))
+        .map_err(|e| crate::fetch::reader_failed(handgrad_data::locate::Dataset::Cifar10, &dir, e))?;
     let pre = data.preprocess::<f32>(Layout::Hwc);
     let train = data.samples(&pre).0;
     let mut rows = Vec::new();

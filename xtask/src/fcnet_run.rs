@@ -232,7 +232,7 @@ impl<'a> Lifecycle<'a> {
         self.logged_loss = h.loss.len();
         for c in &h.checks[self.logged_checks..] {
             self.metrics.line(&metrics_line(c, &h.loss))?;
-            if let Some(acc) = c.val_acc.filter(|&a| !(a <= self.best_val)) {
+            if let Some(acc) = c.val_acc.filter(|&a| a > self.best_val || self.best_val.is_nan()) {
                 self.best_val = acc;
                 let mut meta = self.info.checkpoint_metadata();
                 meta.insert("val_acc".into(), acc.to_string());

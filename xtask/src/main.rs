@@ -1,7 +1,10 @@
 //! `cargo xtask`: the project's chores, one module per command.
 //!
 //! Runs optimised (`.cargo/config.toml` aliases `xtask` to `run --release -p xtask --`), so the
-//! training commands execute release code.
+//! training commands execute release code. Errors print once, in plain words, and exit with
+//! status 1 ([`exit`] has the table); `-v` or `HANDGRAD_BACKTRACE=1` adds the backtrace.
+
+use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -9,6 +12,7 @@ mod args;
 mod bench_compare;
 mod check_gradient;
 mod ci;
+mod exit;
 mod explicit;
 mod fcnet_run;
 mod fetch;
@@ -26,6 +30,9 @@ mod tune_fcnet;
 #[derive(Parser)]
 #[command(name = "cargo xtask", version, about, long_about = None, propagate_version = true)]
 struct Cli {
+    /// On an error, print every cause and the backtrace (also: HANDGRAD_BACKTRACE=1).
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -74,18 +81,39 @@ enum TuneCmd {
     Fcnet(tune_fcnet::Args),
 }
 
-fn main() -> anyhow::Result<()> {
-    let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+fn main() -> ExitCode {
+    let check_gradient = std::env::args().nth(1).as_deref() == Some("check-gradient");
+    let parsed =
+        negative_numbers(Cli::command()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(p) => p,
+        Err(e) => return exit::usage(&e, check_gradient),
+    };
     // The flags typed (not defaulted): a resumed run refuses those that change its configuration.
     let given = explicit::Given::of(&matches);
-    match cli.cmd {
+    let verbose = cli.verbose || exit::backtrace_from_env();
+    exit::prepare(verbose);
+    match run(cli.cmd, &given) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => exit::report(&e, verbose),
+    }
+}
+
+/// Every flag that takes a value accepts a negative number as that value (`--lr -1` is the value
+/// -1, refused by the flag's own check with its bound, not an unknown flag `-1`).
+fn negative_numbers(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| if a.get_action().takes_values() { a.allow_negative_numbers(true) } else { a })
+        .mut_subcommands(negative_numbers)
+}
+
+fn run(cmd: Cmd, given: &explicit::Given) -> anyhow::Result<()> {
+    match cmd {
         Cmd::FetchCifar(a) => fetch::run_cifar(a),
         Cmd::FetchOil(a) => fetch::run_oil(a),
-        Cmd::Train { model: TrainCmd::Fcnet(a) } => train_fcnet::run(a, &given),
+        Cmd::Train { model: TrainCmd::Fcnet(a) } => train_fcnet::run(a, given),
         Cmd::Train { model: TrainCmd::Autoencoder(a) } => train_autoencoder::run(a),
         Cmd::Train { model: TrainCmd::Gplvm(a) } => train_gplvm::run(a),
-        Cmd::Tune { model: TuneCmd::Fcnet(a) } => tune_fcnet::run(a, &given),
+        Cmd::Tune { model: TuneCmd::Fcnet(a) } => tune_fcnet::run(a, given),
         Cmd::Predict(a) => predict::run(a),
         Cmd::BenchCompare(a) => bench_compare::run(a),
         Cmd::Ci(a) => ci::run(a),

@@ -128,8 +128,12 @@ fn prepare_explicit(dir: &Path, existing: Existing) -> Result<PathBuf> {
         ),
         _ => {}
     }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the run folder {}: choose a writable --out", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the run folder {}: {e}; give --out a folder path you can write to",
+            dir.display()
+        )
+    })?;
     Ok(dir.to_path_buf())
 }
 

@@ -16,10 +16,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result, bail, ensure};
 use handgrad_autoencoder::fit::{Fit, FitConfig, Measure, Point, data_loss, fit};
 use handgrad_autoencoder::{Activation, Pca, TiedLinearAe, TiedNonlinearAe};
 use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess};
+use handgrad_data::locate::Dataset;
 use handgrad_fcnet::checkpoint;
 use handgrad_nn::optim::UpdateKind;
 use handgrad_nn::solver::InMemory;
@@ -57,32 +58,34 @@ pub struct Args {
     /// The dataset.
     #[arg(long, value_enum, default_value_t = DataSet::Cifar)]
     pub dataset: DataSet,
-    /// Code size m [64 / 2].
-    #[arg(long)]
+    /// Code size m, at least 1 and below the rank of the centred data (at m ≥ rank the PCA
+    /// optimum is 0 and the relative gap undefined) [64 / 2].
+    #[arg(long, value_parser = crate::args::positive)]
     pub m: Option<usize>,
-    /// CIFAR only: use the first N training images (mean-subtracted over them, /255).
-    #[arg(long, default_value_t = 10_000)]
+    /// CIFAR only: use the first N training images, 2..=50,000 (mean-subtracted over them, /255).
+    #[arg(long, default_value_t = 10_000, value_parser = n_images)]
     pub n_images: usize,
     /// The nonlinearity f of ½‖f(Wᵀ f(W x)) − x‖²; none (the default) is the tied linear model,
     /// whose optimum is PCA's.
     #[arg(long, value_parser = activations())]
     pub activation: Option<String>,
-    /// Update rule, learning rate, decay factor, batch size (≥ N: full batch), iterations, weight
-    /// scale [adam; lr: adam and rmsprop 2e-3 / 1e-2, sgd 0.25/λ₁, momentum and nesterov 0.025/λ₁;
+    /// Update rule, learning rate, decay factor, batch size (1..=N; N: full batch), iterations,
+    /// weight scale [adam; lr: adam and rmsprop 2e-3 / 1e-2, sgd 0.25/λ₁, momentum and nesterov 0.025/λ₁;
     /// decay 0.5; batch 200 / 100; 2000 / 3000 iterations; weight scale 1/√n].
     #[command(flatten)]
     pub optim: OptimArgs,
     /// Iterations between learning-rate decays [250 / 500].
     #[arg(long, value_parser = crate::args::positive)]
     pub decay_every: Option<usize>,
-    /// Full-batch gradient-descent iterations at lr = 1/(4λ₁) after training, linear model only [0 / 500].
-    #[arg(long)]
+    /// Full-batch gradient-descent iterations at lr = 1/(4λ₁) after training, 0..=10,000,000;
+    /// linear model only [0 / 500].
+    #[arg(long, value_parser = crate::args::iterations_or_zero)]
     pub polish: Option<usize>,
     /// Evaluate the full-data loss every this many iterations (default 50).
     #[arg(long, value_parser = crate::args::positive)]
     pub eval_every: Option<usize>,
-    /// Report the time to reach (L − L*)/L* ≤ this.
-    #[arg(long, default_value_t = 0.01)]
+    /// Report the time to reach (L − L*)/L* ≤ this (a finite number > 0).
+    #[arg(long, default_value_t = 0.01, value_parser = crate::args::positive_real)]
     pub target_gap: f64,
     /// Stop training (before polishing) as soon as the target gap is reached.
     #[arg(long)]
@@ -155,13 +158,23 @@ impl Settings {
     }
 }
 
-/// Runs the command.
+/// Eigenvalues of `C` at most this fraction of `λ₁` are zero to rounding: they do not count
+/// towards the rank of the centred data.
+const RANK_TOL: f64 = 1e-10;
+
+fn n_images(s: &str) -> Result<usize, String> {
+    crate::args::whole_in(s, 2, handgrad_cifar::TRAIN_FILES.len() * handgrad_cifar::RECORDS_PER_FILE)
+}
+
+/// Runs the command: the flags are checked, the data is loaded and checked against them (batch
+/// size, code size against the data's rank), then the run folder is created and training starts.
 pub fn run(args: Args) -> Result<()> {
     let par = par_for_threads(args.run.threads);
-    let kind = format!("autoencoder-{}-{}", dataset_name(args.dataset), args.activation.as_deref().unwrap_or("linear"));
-    let existing = if args.run.overwrite { Existing::Overwrite } else { Existing::Refuse };
-    let dir = run_dir::open(args.run.out.as_deref(), &kind, args.run.seed, existing, 32 << 20)?;
-    let out = dir.path();
+    if args.activation.is_some() && args.polish.is_some() {
+        bail!(
+            "--polish applies to the linear model only (its full-batch steps use the PCA oracle's λ₁); drop --polish or --activation"
+        );
+    }
     match args.dataset {
         DataSet::Cifar => {
             let dir = crate::fetch::cifar_dir(args.run.data.as_deref())?;
@@ -175,16 +188,49 @@ pub fn run(args: Args) -> Result<()> {
                 t.elapsed().as_secs_f64()
             );
             let to_rgb = |rows: &Matrix<f32>| -> Vec<Vec<u8>> { to_rgb(rows, &pre) };
-            run_on(x, &args, out, par, Some(&to_rgb))
+            run_on(x, &args, par, Some(&to_rgb))
         }
         DataSet::Oil => {
             let dir = crate::fetch::oil_dir(args.run.data.as_deref())?;
-            let mut x = handgrad_data::oil::load(&dir)?.y;
+            let loaded =
+                handgrad_data::oil::load(&dir).map_err(|e| crate::fetch::reader_failed(Dataset::Oil, &dir, e.into()));
+            let mut x = loaded?.y;
+            if (1..x.rows()).all(|i| x.row(i) == x.row(0)) {
+                let file = handgrad_data::oil::DATA_FILE;
+                bail!(
+                    "{}: all {} rows of {file} are equal: there is nothing to reconstruct; use other data",
+                    dir.display(),
+                    x.rows()
+                );
+            }
             handgrad_tensor::stats::center_columns(&mut x);
             println!("oil flow: {} × {} from {} (columns centred)", x.rows(), x.cols(), dir.display());
-            run_on::<f64>(x, &args, out, par, None)
+            run_on::<f64>(x, &args, par, None)
         }
     }
+}
+
+/// Checks the code size `m` against the centred data `x: (N, n)`: `m` below the data's rank (the
+/// eigenvalues of `C` above [`RANK_TOL`]·λ₁), so that the PCA optimum `L*` is positive and the
+/// relative gap `(L − L*)/L*` defined.
+fn check_code_size<T: Scalar>(m: usize, pca: &Pca, x: &Matrix<T>) -> Result<()> {
+    let ev = pca.eigenvalues();
+    let (n_rows, n) = x.shape();
+    let rank = if ev[0] > 0.0 { ev.iter().filter(|&&l| l > RANK_TOL * ev[0]).count() } else { 0 };
+    if rank == 0 {
+        bail!(
+            "the {n_rows} rows are all equal after centring (no variance): there is nothing to reconstruct; use other data"
+        );
+    }
+    if m >= rank {
+        let fix = if rank > 1 { format!("use --m {} or less", rank - 1) } else { "use more rows".to_string() };
+        bail!(
+            "--m {m}: the centred data ({n_rows} rows × {n} columns) has rank {rank}, so for m ≥ {rank} the PCA optimum \
+             L* = ½Σ_(j>m) λ_j is 0 (here {:.3e}) and the relative gap (L − L*)/L* is undefined; {fix}",
+            pca.optimal_loss(m.min(n))
+        );
+    }
+    Ok(())
 }
 
 fn dataset_name(d: DataSet) -> &'static str {
@@ -197,7 +243,9 @@ fn dataset_name(d: DataSet) -> &'static str {
 /// The first `n` CIFAR-10 training images, HWC rows, mean-subtracted (mean of those `n`), /255,
 /// and the preprocessing that maps a row back to RGB bytes (after multiplying by 255).
 fn load_cifar(dir: &Path, n: usize) -> Result<(Matrix<f32>, Preprocess<f32>)> {
-    let data = Cifar10::open(dir).with_context(|| format!("opening CIFAR-10 in {}", dir.display()))?;
+    let data = Cifar10::open(dir)
+        .with_context(|| format!("opening CIFAR-10 in {}", dir.display()))
+        .map_err(|e| crate::fetch::reader_failed(Dataset::Cifar10, dir, e))?;
     let total = data.train.len();
     ensure!(
         n >= 1 && n <= total,
@@ -262,7 +310,7 @@ impl AeRun<'_> {
         ]);
         let json = self.settings.to_string();
         checkpoint::save(&self.out.join(LAST), AE_KIND, &json, &[("W", w)], &meta)?;
-        if !(p.full_loss >= self.best) {
+        if p.full_loss < self.best {
             self.best = p.full_loss;
             checkpoint::save(&self.out.join(BEST), AE_KIND, &json, &[("W", w)], &meta)?;
         }
@@ -319,14 +367,22 @@ impl AeRun<'_> {
 const AE_KIND: &str = "tied-autoencoder";
 
 /// Trains on `x: (N, n)` and writes the run folder. `images` turns rows into RGB (CIFAR only).
-fn run_on<T: Scalar>(x: Matrix<T>, args: &Args, out: &Path, par: Par, images: Option<ToRgb<'_>>) -> Result<()> {
+fn run_on<T: Scalar>(x: Matrix<T>, args: &Args, par: Par, images: Option<ToRgb<'_>>) -> Result<()> {
+    let rows = x.rows();
+    if let Some(b) = args.optim.batch_size.filter(|&b| b > rows) {
+        bail!("--batch-size {b}: the data has {rows} rows; pick 1..={rows} ({rows}: full batch)");
+    }
     let t = Instant::now();
     let pca = Pca::fit(&x, par)?;
     let pca_seconds = t.elapsed().as_secs_f64();
     let s = Settings::resolve(args, x.cols(), pca.eigenvalues()[0]);
-    ensure!(s.m >= 1 && s.m <= x.cols(), "--m {} must be in 1..={}", s.m, x.cols());
+    check_code_size(s.m, &pca, &x)?;
     let optimum = pca.optimal_loss(s.m);
     print_oracle(&pca, s.m, pca_seconds);
+    let kind = format!("autoencoder-{}-{}", dataset_name(args.dataset), args.activation.as_deref().unwrap_or("linear"));
+    let existing = if args.run.overwrite { Existing::Overwrite } else { Existing::Refuse };
+    let dir = run_dir::open(args.run.out.as_deref(), &kind, args.run.seed, existing, 32 << 20)?;
+    let out = dir.path();
     let mut rng = rng_from_seed(args.run.seed);
     let w0: Matrix<T> = randn(s.m, x.cols(), s.weight_scale, &mut rng);
     let data = InMemory::unlabelled(x);

@@ -18,8 +18,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use handgrad_cifar::{Layout, SplitConfig};
+use handgrad_data::locate::Dataset;
 use handgrad_fcnet::{Checkpoint, CifarData, InputSpec, ModelKind, Recipe, Resumed, Trained, train_from};
-use handgrad_nn::solver::TrainError;
+use handgrad_nn::solver::{MAX_ITERS, TrainError};
 use handgrad_tensor::Scalar;
 use handgrad_tensor::gemm::par_for_threads;
 
@@ -37,9 +38,9 @@ use crate::run_dir::{self, Existing, LAST, RunDir};
 pub struct Args {
     /// Which net: `two-layer` (affine–ReLU–affine–softmax, the two-layer notebook's plain SGD with
     /// minibatches drawn with replacement) or `fc` (any number of hidden layers, optional dropout
-    /// and batchnorm, trained by the Solver with any update rule).
-    #[arg(long, value_parser = model_kinds(), default_value = "two-layer")]
-    pub model: String,
+    /// and batchnorm, trained by the Solver with any update rule) (default: two-layer).
+    #[arg(long, value_parser = model_kinds())]
+    pub model: Option<String>,
     /// Hidden layer sizes of the net, comma-separated (two-layer: exactly one) [two-layer: 300;
     /// fc: 100,100].
     #[arg(long, value_parser = hidden_sizes, value_name = "H1,H2,...")]
@@ -49,15 +50,18 @@ pub struct Args {
     /// fc: adam, lr 1e-3, decay 0.95, batch 200, weight scale 1e-2].
     #[command(flatten)]
     pub optim: OptimArgs,
-    /// L2 regularisation strength: the loss adds 0.5·reg·ΣW² over the weights [two-layer: 0.1; fc: 0].
-    #[arg(long)]
+    /// L2 regularisation strength ≥ 0: the loss adds 0.5·reg·ΣW² over the weights [two-layer: 0.1;
+    /// fc: 0].
+    #[arg(long, value_parser = crate::args::non_negative_real)]
     pub reg: Option<f64>,
-    /// Training length in epochs (one epoch = 49,000 / batch-size iterations) [two-layer: 30; fc: 10].
-    #[arg(long, conflicts_with = "iters")]
+    /// Training length in epochs (one epoch = 49,000 / batch-size iterations), > 0 and at least
+    /// one iteration [two-layer: 30; fc: 10].
+    #[arg(long, conflicts_with = "iters", value_parser = crate::args::positive_real)]
     pub epochs: Option<f64>,
-    /// fc only: probability of dropping each hidden unit during training (inverted dropout; 0 = off).
-    #[arg(long, default_value_t = 0.0)]
-    pub dropout: f64,
+    /// fc only: probability in [0, 1) of dropping each hidden unit during training (inverted
+    /// dropout) (default: 0, off).
+    #[arg(long, value_parser = crate::args::dropout_probability)]
+    pub dropout: Option<f64>,
     /// fc only: batch normalisation after every hidden affine layer.
     #[arg(long)]
     pub batchnorm: bool,
@@ -65,14 +69,15 @@ pub struct Args {
     /// [two-layer: hwc; fc: chw].
     #[arg(long, value_parser = layouts())]
     pub layout: Option<String>,
-    /// Scalar type of parameters and data (`--eval-checkpoint` uses the checkpoint's own).
-    #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
-    pub dtype: DtypeArg,
+    /// Scalar type of parameters and data (default: f32).
+    #[arg(long, value_enum)]
+    pub dtype: Option<DtypeArg>,
     /// Do not train: load this checkpoint, evaluate it on the validation (and test) split and
-    /// compare with the accuracy its run reported.
-    /// The evaluation (per-class accuracy, confusion matrices, misclassified images, predictions)
-    /// goes to --out, or a new folder under runs/.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["hidden", "update", "lr", "epochs", "iters", "resume"])]
+    /// compare with the accuracy its run reported. The model, scalar type, layout and splits are
+    /// the checkpoint's own, so no training flag may be given with it (only --data, --threads,
+    /// --out). The evaluation (per-class accuracy, confusion matrices, misclassified images,
+    /// predictions) goes to --out, or a new folder under runs/.
+    #[arg(long, value_name = "FILE", conflicts_with_all = EVAL_CONFLICTS)]
     pub eval_checkpoint: Option<PathBuf>,
     /// Continue the interrupted run in RUN_DIR from its last.safetensors (same seed and thread
     /// count: the same end, bit for bit). Flags that change its configuration are refused.
@@ -92,6 +97,27 @@ pub enum DtypeArg {
     F64,
 }
 
+/// The flags that make no sense with `--eval-checkpoint` (the checkpoint fixes what they set;
+/// `--out` is where its evaluation goes).
+const EVAL_CONFLICTS: [&str; 16] = [
+    "model",
+    "hidden",
+    "update",
+    "lr",
+    "lr_decay",
+    "batch_size",
+    "iters",
+    "weight_scale",
+    "reg",
+    "epochs",
+    "dropout",
+    "batchnorm",
+    "layout",
+    "dtype",
+    "seed",
+    "resume",
+];
+
 const AFTER_HELP: &str = "\
 Examples:
   cargo xtask train fcnet                                   # tuned two-layer defaults
@@ -110,9 +136,10 @@ iteration and saves the run; --resume continues it. An --out that holds a run is
 --overwrite or --resume.";
 
 impl Args {
-    /// The recipe: the model's defaults with every given flag applied.
+    /// The recipe: the model's defaults with every given flag applied, validated (every bound,
+    /// before any data is read).
     pub fn resolve(&self) -> Result<Recipe> {
-        let model: ModelKind = self.model.parse().map_err(anyhow::Error::msg)?;
+        let model: ModelKind = self.model.as_deref().unwrap_or("two-layer").parse().map_err(anyhow::Error::msg)?;
         let mut r = Recipe::defaults(model);
         let epochs = self.epochs.unwrap_or(r.epochs());
         if let Some(Hidden(h)) = &self.hidden {
@@ -125,17 +152,21 @@ impl Args {
         r.batch_size = o.batch_size.unwrap_or(r.batch_size);
         r.weight_scale = o.weight_scale.unwrap_or(r.weight_scale);
         r.reg = self.reg.unwrap_or(r.reg);
-        r.dropout = self.dropout;
+        r.dropout = self.dropout.unwrap_or(0.0);
         r.batchnorm = self.batchnorm;
         r.seed = self.run.seed;
         r.threads = self.run.threads;
         r.layout = self.layout.as_deref().and_then(Layout::from_name).unwrap_or(r.layout);
         match o.iters {
             Some(iters) => r.iters = iters,
-            None => r.set_epochs(epochs),
+            None => r.iters = epoch_iters(epochs, r.iters_per_epoch())?,
         }
         r.validate()?;
         Ok(r)
+    }
+
+    fn dtype(&self) -> DtypeArg {
+        self.dtype.unwrap_or(DtypeArg::F32)
     }
 
     /// The recipe of a resumed run: `saved`, with every flag the user typed applied; refused when
@@ -143,8 +174,8 @@ impl Args {
     pub fn resume_recipe(&self, saved: &Recipe, given: &Given, run: &Path) -> Result<Recipe> {
         let mut r = saved.clone();
         let o = &self.optim;
-        if given.has("model") {
-            r.model = self.model.parse().map_err(anyhow::Error::msg)?;
+        if let Some(model) = &self.model {
+            r.model = model.parse().map_err(anyhow::Error::msg)?;
         }
         if let (true, Some(Hidden(h))) = (given.has("hidden"), &self.hidden) {
             r.hidden = h.clone();
@@ -157,9 +188,7 @@ impl Args {
         r.batch_size = o.batch_size.unwrap_or(r.batch_size);
         r.weight_scale = o.weight_scale.unwrap_or(r.weight_scale);
         r.reg = self.reg.unwrap_or(r.reg);
-        if given.has("dropout") {
-            r.dropout = self.dropout;
-        }
+        r.dropout = self.dropout.unwrap_or(r.dropout);
         if given.has("batchnorm") {
             r.batchnorm = self.batchnorm;
         }
@@ -171,7 +200,7 @@ impl Args {
         }
         match (o.iters, self.epochs) {
             (Some(iters), _) => r.iters = iters,
-            (None, Some(epochs)) => r.set_epochs(epochs),
+            (None, Some(epochs)) => r.iters = epoch_iters(epochs, r.iters_per_epoch())?,
             (None, None) => {}
         }
         if given.has("threads") && self.run.threads != saved.threads {
@@ -242,28 +271,37 @@ pub fn expected_bytes(recipe: &Recipe, dtype_bytes: u64) -> u64 {
     params * dtype_bytes * (3 + 1 + states) + 16 * recipe.iters as u64 + (8 << 20)
 }
 
-/// Runs the command.
+/// `--epochs` as whole iterations: at least one, at most [`MAX_ITERS`].
+pub fn epoch_iters(epochs: f64, per_epoch: usize) -> Result<usize> {
+    let iters = (epochs * per_epoch as f64).round();
+    if iters < 1.0 {
+        bail!(
+            "--epochs {epochs}: less than one iteration ({per_epoch} iterations per epoch); give more epochs or --iters"
+        );
+    }
+    if iters > MAX_ITERS as f64 {
+        bail!("--epochs {epochs}: {iters} iterations ({per_epoch} per epoch), more than the limit of {MAX_ITERS}");
+    }
+    Ok(iters as usize)
+}
+
+/// Runs the command: flags checked first, then the data opened, then training.
 pub fn run(args: Args, given: &Given) -> Result<()> {
     let start = Instant::now();
-    let dir = crate::fetch::cifar_dir(args.run.data.as_deref())?;
     if let Some(ckpt) = &args.eval_checkpoint {
-        return eval_checkpoint(ckpt, &dir, &args);
+        return eval_checkpoint(ckpt, &args);
     }
     let (recipe, dtype, saved) = match &args.resume {
         Some(run) => {
             let saved = saved_run(run)?;
-            if given.has("dtype") && args.dtype != saved.dtype {
-                bail!(
-                    "cannot resume {}: it trains in {:?}, not {:?}; drop --dtype",
-                    run.display(),
-                    saved.dtype,
-                    args.dtype
-                );
+            if let Some(d) = args.dtype.filter(|d| *d != saved.dtype) {
+                bail!("cannot resume {}: it trains in {:?}, not {d:?}; drop --dtype", run.display(), saved.dtype);
             }
             (args.resume_recipe(&saved.recipe, given, run)?, saved.dtype, Some(saved))
         }
-        None => (args.resolve()?, args.dtype, None),
+        None => (args.resolve()?, args.dtype(), None),
     };
+    let dir = crate::fetch::cifar_dir(args.run.data.as_deref())?;
     let data = open(&dir, &recipe)?;
     let fingerprint = data.fingerprint();
     if let Some(want) = saved.as_ref().and_then(|s| s.fingerprint.as_ref()).filter(|f| **f != fingerprint) {
@@ -310,7 +348,9 @@ pub fn open(dir: &Path, recipe: &Recipe) -> Result<CifarData> {
 }
 
 fn open_split(dir: &Path, split: SplitConfig) -> Result<CifarData> {
-    CifarData::open(dir, split).with_context(|| format!("opening CIFAR-10 in {}", dir.display()))
+    CifarData::open(dir, split)
+        .with_context(|| format!("opening CIFAR-10 in {}", dir.display()))
+        .map_err(|e| crate::fetch::reader_failed(Dataset::Cifar10, dir, e))
 }
 
 /// Trains (or resumes) one run into `out`; the process exits with status 130 after a Ctrl-C (the
@@ -347,27 +387,47 @@ fn train_run<T: Scalar>(info: &RunInfo, data: &CifarData, out: &RunDir, resume: 
     }
 }
 
-/// `--eval-checkpoint`: reload (in the scalar type it was saved in), evaluate on the validation
-/// (and test) split with the checkpoint's own preprocessing, compare with the stored accuracy, and
-/// write the evaluation (per-class accuracy, confusion matrices, misclassified images, the
-/// prediction of every validation image) into `--out` or a new run folder.
-fn eval_checkpoint(path: &Path, dir: &Path, args: &Args) -> Result<()> {
-    match Checkpoint::read(path)?.meta("dtype")? {
-        "f64" => eval_typed::<f64>(path, dir, args),
-        _ => eval_typed::<f32>(path, dir, args),
+/// `--eval-checkpoint`: reload (in the scalar type it was saved in, checked before the data is
+/// read), evaluate on the validation (and test) split with the checkpoint's own preprocessing,
+/// compare with the stored accuracy, and write the evaluation (per-class accuracy, confusion
+/// matrices, misclassified images, the prediction of every validation image) into `--out` or a
+/// new run folder.
+fn eval_checkpoint(path: &Path, args: &Args) -> Result<()> {
+    let ckpt = Checkpoint::read(path)?;
+    match ckpt.meta("dtype")? {
+        "f64" => eval_typed::<f64>(path, args),
+        "f32" => eval_typed::<f32>(path, args),
+        other => bail!(
+            "{}: metadata 'dtype' is '{other}', not f32 or f64; pass a checkpoint written by `cargo xtask train fcnet`",
+            path.display()
+        ),
     }
 }
 
-fn eval_typed<T: Scalar>(path: &Path, dir: &Path, args: &Args) -> Result<()> {
+fn eval_typed<T: Scalar>(path: &Path, args: &Args) -> Result<()> {
     let (mut model, ckpt) = Trained::<T>::load(path)?;
-    let num = |k: &str| -> Result<usize> { ckpt.meta(k)?.parse().with_context(|| format!("metadata {k}")) };
     let spec = InputSpec::read(&ckpt)?;
     let layout = match &spec {
         Some(s) => s.layout,
-        None => Layout::from_name(ckpt.meta("layout")?).context("metadata layout is not hwc or chw")?,
+        None => Layout::from_name(ckpt.meta("layout")?).with_context(|| {
+            format!(
+                "{}: metadata 'layout' is not hwc or chw; pass a checkpoint written by `cargo xtask train fcnet`",
+                path.display()
+            )
+        })?,
     };
-    let split = SplitConfig { train: num("train_rows")?, val: num("val_rows")?, ..SplitConfig::default() };
-    let data = open_split(dir, split)?;
+    let (train, val) = (ckpt.meta_parse::<usize>("train_rows")?, ckpt.meta_parse::<usize>("val_rows")?);
+    let reported: f64 = ckpt.meta_parse("val_acc")?;
+    let images = handgrad_cifar::TRAIN_FILES.len() * handgrad_cifar::RECORDS_PER_FILE;
+    if train == 0 || val == 0 || train.saturating_add(val) > images {
+        bail!(
+            "{}: metadata train_rows {train} and val_rows {val} do not split the {images} training images \
+             (each ≥ 1, together at most {images}); pass a checkpoint written by `cargo xtask train fcnet`",
+            path.display()
+        );
+    }
+    let dir = crate::fetch::cifar_dir(args.run.data.as_deref())?;
+    let data = open_split(&dir, SplitConfig { train, val, ..SplitConfig::default() })?;
     let pre = match &spec {
         Some(s) => {
             if s.mean.chw() != data.mean.chw() {
@@ -381,10 +441,9 @@ fn eval_typed<T: Scalar>(path: &Path, dir: &Path, args: &Args) -> Result<()> {
         None => {
             println!(
                 "note: {} has no stored preprocessing (written before checkpoints were self-contained); using the \
-                 training mean of {} (train_rows {})",
+                 training mean of {} (train_rows {train})",
                 path.display(),
                 dir.display(),
-                split.train
             );
             data.preprocess::<T>(layout)
         }
@@ -392,7 +451,6 @@ fn eval_typed<T: Scalar>(path: &Path, dir: &Path, args: &Args) -> Result<()> {
     let par = par_for_threads(args.run.threads);
     let evals = evaluation::evaluate(&mut model, &data, &pre, par);
     let val_acc = evals[0].confusion.accuracy();
-    let reported: f64 = ckpt.meta("val_acc")?.parse().context("metadata val_acc")?;
     println!("checkpoint {} ({}, {})", path.display(), ckpt.meta("model")?, ckpt.meta("dtype")?);
     println!("validation accuracy: {val_acc:.4} (the run reported {reported:.4})");
     match evals.iter().find(|e| e.split == "test") {

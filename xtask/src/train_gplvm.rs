@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
+use handgrad_data::locate::Dataset;
 use handgrad_data::oil;
 use handgrad_gplvm::{
     FitReport, Gplvm, IterInfo, Kernel, LbfgsConfig, LinearKernel, RbfKernel, dual_ppca, fit, loo_1nn_errors, pca,
@@ -59,27 +60,31 @@ pub struct Args {
     /// Kernel: rbf (RBF + bias + white, the benchmark) or linear (checked against dual PPCA).
     #[arg(long, value_enum, default_value = "rbf")]
     kernel: KernelChoice,
-    /// Dimension q of the latent space (plots use the first two).
-    #[arg(long, default_value_t = 2)]
+    /// Dimension q of the latent space, 1 to the data's rank (12 for oil flow; plots use the
+    /// first two).
+    #[arg(long, default_value_t = 2, value_parser = crate::args::positive)]
     latent_dim: usize,
-    /// Budget of likelihood + gradient evaluations for L-BFGS (GPy's benchmark run used 1,000).
-    #[arg(long, default_value_t = 1000)]
+    /// Budget of likelihood + gradient evaluations for L-BFGS, 1..=1,000,000 (GPy's benchmark run
+    /// used 1,000).
+    #[arg(long, default_value_t = 1000, value_parser = max_evals)]
     max_evals: usize,
-    /// Stop when max |∂L/∂θ| falls below this.
-    #[arg(long, default_value_t = 1e-6)]
+    /// Stop when max |∂L/∂θ| falls below this (≥ 0).
+    #[arg(long, default_value_t = 1e-6, value_parser = crate::args::non_negative_real)]
     grad_tol: f64,
     /// Latent initialisation.
     #[arg(long, value_enum, default_value = "pca")]
     init: InitChoice,
-    /// Initial noise variance β⁻¹ (the other hyperparameters start at 1, like GPy's defaults).
-    #[arg(long, default_value_t = 1.0)]
+    /// Initial noise variance β⁻¹, a finite number > 0 (the other hyperparameters start at 1,
+    /// like GPy's defaults).
+    #[arg(long, default_value_t = 1.0, value_parser = crate::args::positive_real)]
     init_noise_variance: f64,
     /// Data preprocessing. With `centre`, PCA gives the published 162 errors and the linear kernel
     /// the published optimum −1483.734; the RBF GP-LVM separates the classes better on
     /// standardized columns (see summary.txt of a run).
     #[arg(long, value_enum, default_value = "standardize")]
     preprocess: Preprocess,
-    /// Print the likelihood every this many iterations (every iteration goes to trace.csv).
+    /// Print the likelihood every this many iterations, 0 = never (every iteration goes to
+    /// trace.csv).
     #[arg(long, default_value_t = 25)]
     log_every: usize,
     /// Seed (of the random initialisation, --init random), threads, data (a folder holding
@@ -88,13 +93,29 @@ pub struct Args {
     run: RunArgs,
 }
 
-/// Runs the command.
+/// Most L-BFGS evaluations `--max-evals` accepts.
+const MAX_EVALS: usize = 1_000_000;
+
+fn max_evals(s: &str) -> Result<usize, String> {
+    crate::args::whole_in(s, 1, MAX_EVALS)
+}
+
+/// PCA variances at most this fraction of the largest are zero to rounding (they do not count
+/// towards the rank of the data).
+const RANK_TOL: f64 = 1e-10;
+
+/// A noise variance β⁻¹ below this fraction of the mean data variance means the model
+/// interpolates the data: its likelihood grows without bound (duplicate rows, no noise).
+const NOISE_FLOOR: f64 = 1e-8;
+
+/// Runs the command: flags checked, data loaded and checked (at least two rows, rank ≥ q), then
+/// the run folder and the fit.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    anyhow::ensure!(args.latent_dim >= 1, "--latent-dim must be at least 1");
     let dir = crate::fetch::oil_dir(args.run.data.as_deref())?;
-    let data = oil::load(&dir)?;
+    let data = oil::load(&dir).map_err(|e| crate::fetch::reader_failed(Dataset::Oil, &dir, e.into()))?;
     let mut y = data.y.clone();
     center_columns(&mut y);
+    check_data(&y, args.latent_dim, &dir)?;
     let centred_pca_errors = loo_1nn_errors(&pca(&y, 2.min(y.cols()))?.0, &data.labels);
     if args.preprocess == Preprocess::Standardize {
         scale_columns(&mut y);
@@ -125,14 +146,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         InitChoice::Pca => pca_init(&y, args.latent_dim.min(d))?,
         InitChoice::Random => init::randn(n, args.latent_dim, 1.0, &mut init::rng_from_seed(args.run.seed)),
     };
-    anyhow::ensure!(
-        x0.cols() == args.latent_dim,
-        "--latent-dim {} exceeds the data dimension {d} for PCA init",
-        args.latent_dim
-    );
+    debug_assert_eq!(x0.cols(), args.latent_dim, "checked by check_data");
     let cfg = LbfgsConfig { max_evals: args.max_evals, grad_tol: args.grad_tol, ..Default::default() };
     let par = par_for_threads(args.run.threads);
-    anyhow::ensure!(args.init_noise_variance > 0.0, "--init-noise-variance must be positive");
     let beta = 1.0 / args.init_noise_variance;
     let fitted = match args.kernel {
         KernelChoice::Linear => fit_kernel(&y, &x0, LinearKernel { alpha: 1.0, beta }, &cfg, par, &args, &out)?,
@@ -177,6 +193,43 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     page.write(&out.join(REPORT))?;
     println!("wrote {}/{{latent.svg, latent.csv, trace.csv, summary.txt, report.html}}", out.display());
     Ok(())
+}
+
+/// Refuses data the GP-LVM cannot embed: fewer than two rows, no variance (all rows equal), or a
+/// rank below the latent dimension `q` (`y` centred).
+fn check_data(y: &Matrix<f64>, q: usize, dir: &Path) -> anyhow::Result<()> {
+    let (n, d) = y.shape();
+    anyhow::ensure!(n >= 2, "{}: {n} data row(s); the GP-LVM needs at least 2", dir.display());
+    let (_, var) = pca(y, d)?;
+    let rank = if var[0] > 0.0 { var.iter().filter(|&&v| v > RANK_TOL * var[0]).count() } else { 0 };
+    anyhow::ensure!(
+        rank > 0,
+        "{}: all {n} rows of {} are equal: there is nothing to embed; use other data",
+        dir.display(),
+        oil::DATA_FILE
+    );
+    anyhow::ensure!(
+        q <= rank,
+        "--latent-dim {q}: the centred data ({n} × {d}) has rank {rank}; use --latent-dim {rank} or less"
+    );
+    Ok(())
+}
+
+/// A warning when the fitted noise variance β⁻¹ is below [`NOISE_FLOOR`] × the mean variance of
+/// the columns of `y`.
+fn noise_warning<K: Kernel>(kernel: &K, y: &Matrix<f64>) -> Option<String> {
+    let i = kernel.hyper_names().iter().position(|&n| n == "beta")?;
+    let mut log = vec![0.0; kernel.hyper_names().len()];
+    kernel.log_hypers(&mut log);
+    let noise = (-log[i]).exp();
+    let mean_var = y.as_slice().iter().map(|v| v * v).sum::<f64>() / y.len().max(1) as f64;
+    (noise < NOISE_FLOOR * mean_var).then(|| {
+        format!(
+            "warning: the fitted noise variance β⁻¹ = {noise:.3e} is below {NOISE_FLOOR:e} × the data's mean variance \
+             {mean_var:.3e}: the model interpolates the data (duplicate or near-duplicate rows?), so its likelihood grows \
+             without bound and is not comparable with other fits"
+        )
+    })
 }
 
 fn kernel_name(k: KernelChoice) -> &'static str {
@@ -230,10 +283,15 @@ fn fit_kernel<K: Kernel + std::fmt::Debug>(
     let rep: FitReport = fit(&mut model, &mut theta, cfg, on_iter)?;
     let fit_secs = t.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    std::fs::write(out.join("trace.csv"), trace)?;
+    let trace_path = out.join("trace.csv");
+    std::fs::write(&trace_path, trace).with_context(|| format!("cannot write {}", trace_path.display()))?;
     let (x, fitted_kernel) = model.unpack(&theta);
     let o = &rep.optimiser;
     let mut summary = String::new();
+    if let Some(warning) = noise_warning(&fitted_kernel, y) {
+        println!("{warning}");
+        writeln!(summary, "{warning}")?;
+    }
     writeln!(summary, "kernel {} q = {}: L {l0:.6} -> {:.6}", K::NAME, x.cols(), rep.log_likelihood)?;
     writeln!(
         summary,

@@ -39,47 +39,50 @@ pub struct Args {
     /// `random`: draw --trials configurations; `grid`: try every combination of the lists.
     #[arg(long, value_enum, default_value_t = Search::Random)]
     pub search: Search,
-    /// Learning rates: random search draws log-uniformly between the smallest and the largest.
-    #[arg(long, value_delimiter = ',', default_values_t = [3e-4, 3e-3])]
+    /// Learning rates (each a finite number > 0): random search draws log-uniformly between the
+    /// smallest and the largest.
+    #[arg(long, value_delimiter = ',', default_values_t = [3e-4, 3e-3], value_parser = crate::args::positive_real)]
     pub lr: Vec<f64>,
-    /// L2 strengths: random search draws log-uniformly between the smallest and the largest.
-    #[arg(long, value_delimiter = ',', default_values_t = [1e-3, 0.5])]
+    /// L2 strengths (each ≥ 0; random search draws log-uniformly between the smallest and the
+    /// largest, so there each must be > 0 — try 0 with --search grid).
+    #[arg(long, value_delimiter = ',', default_values_t = [1e-3, 0.5], value_parser = crate::args::non_negative_real)]
     pub reg: Vec<f64>,
     /// One candidate architecture: hidden layer sizes, comma-separated (as in `train fcnet`);
     /// repeat the flag for more candidates, e.g. `--hidden 100 --hidden 200`
     /// [two-layer: 100, 200 and 300; fc: 100,100].
     #[arg(long, value_parser = hidden_sizes, value_name = "H1,H2,...", action = clap::ArgAction::Append)]
     pub hidden: Vec<Hidden>,
-    /// Training lengths in epochs to choose from.
-    #[arg(long, value_delimiter = ',', default_values_t = [5.0, 10.0])]
+    /// Training lengths in epochs to choose from (each > 0, at least one iteration).
+    #[arg(long, value_delimiter = ',', default_values_t = [5.0, 10.0], value_parser = crate::args::positive_real)]
     pub epochs: Vec<f64>,
-    /// Learning-rate decays per epoch to choose from.
-    #[arg(long, value_delimiter = ',', default_values_t = [0.9, 0.95])]
+    /// Learning-rate decays per epoch to choose from (each in (0, 1]).
+    #[arg(long, value_delimiter = ',', default_values_t = [0.9, 0.95], value_parser = crate::args::decay_factor)]
     pub lr_decay: Vec<f64>,
     /// Update rule (fc only; the two-layer net uses plain SGD) [fc: adam].
     #[arg(long, value_parser = update_kinds())]
     pub update: Option<String>,
-    /// fc only: dropout probability for every trial.
-    #[arg(long, default_value_t = 0.0)]
+    /// fc only: dropout probability in [0, 1) for every trial.
+    #[arg(long, default_value_t = 0.0, value_parser = crate::args::dropout_probability)]
     pub dropout: f64,
     /// fc only: batch normalisation in every trial.
     #[arg(long)]
     pub batchnorm: bool,
-    /// Rows per minibatch (default 200).
-    #[arg(long)]
+    /// Rows per minibatch, 1..=49,000 (default 200).
+    #[arg(long, value_parser = crate::args::positive)]
     pub batch_size: Option<usize>,
-    /// Std of the initial weights [two-layer: 1e-4; fc: 1e-2].
-    #[arg(long)]
+    /// Std of the initial weights, > 0 [two-layer: 1e-4; fc: 1e-2].
+    #[arg(long, value_parser = crate::args::positive_real)]
     pub weight_scale: Option<f64>,
     /// Row layout [two-layer: hwc; fc: chw].
     #[arg(long, value_parser = layouts())]
     pub layout: Option<String>,
-    /// Most trials to run (random search; grid search stops at the end of the grid).
-    #[arg(long, default_value_t = 8)]
+    /// Most trials to run, 1..=10,000 (random search; grid search stops at the end of the grid,
+    /// which may hold at most 10,000 combinations).
+    #[arg(long, default_value_t = 8, value_parser = trials)]
     pub trials: usize,
-    /// Start no new trial after this many minutes (of the search, over every process of a resumed
-    /// one).
-    #[arg(long, default_value_t = 15.0)]
+    /// Start no new trial after this many minutes (> 0; of the search, over every process of a
+    /// resumed one).
+    #[arg(long, default_value_t = 15.0, value_parser = crate::args::positive_real)]
     pub budget_minutes: f64,
     /// Continue the interrupted search in RUN_DIR: its finished trials are kept, the interrupted
     /// one resumes from its last checkpoint, the rest follow. Flags that change the search are
@@ -122,10 +125,16 @@ fn settings(args: &Args) -> serde_json::Value {
 /// The search file of a run folder: the settings and the candidates in order.
 const SEARCH: &str = "search.json";
 
-/// Runs the command.
+/// Most trials of one search (each is a full training run).
+pub const MAX_TRIALS: usize = 10_000;
+
+fn trials(s: &str) -> Result<usize, String> {
+    crate::args::whole_in(s, 1, MAX_TRIALS)
+}
+
+/// Runs the command: flags and every candidate checked first, then the data opened.
 pub fn run(args: Args, given: &Given) -> Result<()> {
     let start = Instant::now();
-    let dir = crate::fetch::cifar_dir(args.run.data.as_deref())?;
     let base = base_recipe(&args)?;
     let mut candidates = candidates(&args, &base)?;
     let existing = match (&args.resume, args.run.overwrite) {
@@ -136,6 +145,7 @@ pub fn run(args: Args, given: &Given) -> Result<()> {
         (None, true) => Existing::Overwrite,
         (None, false) => Existing::Refuse,
     };
+    let dir = crate::fetch::cifar_dir(args.run.data.as_deref())?;
     let data = crate::train_fcnet::open(&dir, &base)?;
     let fingerprint = data.fingerprint();
     if let Some(run) = &args.resume {
@@ -433,6 +443,7 @@ fn base_recipe(args: &Args) -> Result<Recipe> {
     r.weight_scale = args.weight_scale.unwrap_or(r.weight_scale);
     r.layout = args.layout.as_deref().and_then(Layout::from_name).unwrap_or(r.layout);
     (r.dropout, r.batchnorm, r.seed, r.threads) = (args.dropout, args.batchnorm, args.run.seed, args.run.threads);
+    r.validate()?;
     Ok(r)
 }
 
@@ -441,9 +452,19 @@ fn candidates(args: &Args, base: &Recipe) -> Result<Vec<Recipe>> {
     for (name, v) in
         [("--lr", &args.lr), ("--reg", &args.reg), ("--epochs", &args.epochs), ("--lr-decay", &args.lr_decay)]
     {
-        if v.is_empty() || v.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
-            bail!("{name} needs non-negative numbers");
+        if v.is_empty() {
+            bail!("{name} needs at least one value");
         }
+    }
+    if args.search == Search::Random && args.reg.len() > 1 && args.reg.contains(&0.0) {
+        bail!(
+            "--reg {:?}: random search draws reg log-uniformly between the smallest and the largest value, which \
+             must then be > 0; give positive values, or try 0 with --search grid",
+            args.reg
+        );
+    }
+    for &e in &args.epochs {
+        crate::train_fcnet::epoch_iters(e, base.iters_per_epoch())?;
     }
     let hidden = if args.hidden.is_empty() {
         match base.model {
@@ -460,6 +481,14 @@ fn candidates(args: &Args, base: &Recipe) -> Result<Vec<Recipe>> {
         epochs: args.epochs.clone(),
         lr_decay: args.lr_decay.clone(),
     };
+    let combos = [space.hidden.len(), space.lr.len(), space.reg.len(), space.epochs.len(), space.lr_decay.len()]
+        .into_iter()
+        .try_fold(1usize, usize::checked_mul);
+    if args.search == Search::Grid && combos.is_none_or(|n| n > MAX_TRIALS) {
+        bail!(
+            "the grid has more than {MAX_TRIALS} combinations; give shorter lists, or use --search random --trials N"
+        );
+    }
     let list = match args.search {
         Search::Grid => space.grid(base),
         Search::Random => space.random(base, args.trials, base.seed),

@@ -1,22 +1,25 @@
 //! Installing CIFAR-10 from `cifar-10-binary.tar.gz` or from an extracted folder (needs `std`);
 //! the logic behind `cargo xtask fetch-cifar`, kept here so that it is unit-tested and fuzzed.
 //!
-//! The archive is read once, as a stream: file → MD5 → gunzip → tar. Only the known members of
+//! The archive is read once, as a stream: file → MD5 → gunzip (when the stream starts with gzip's
+//! magic bytes; an uncompressed `.tar` is read as it is) → tar. Only the known members of
 //! `cifar-10-batches-bin/` are unpacked (five training batches, the test batch, the class names
 //! and the readme; anything else is skipped, and member paths are never joined unchecked), each
 //! hashed with SHA-256 as it is written into a staging folder. The staged folder is then opened
 //! with the full reader checks ([`crate::Cifar10::open`]: sizes, 10,000 records per file, labels,
 //! class names), a manifest is written, and the folder is renamed into place (the protocol of
 //! [`handgrad_data::install`]). A truncated or corrupt archive fails inside the stream and leaves
-//! the earlier state of `datasets/` untouched. Where an install is afterwards:
+//! the earlier state of `datasets/` untouched; a write that fails (a full disk) is reported as
+//! such, naming the file being written, not as a corrupt archive. Where an install is afterwards:
 //! [`handgrad_data::locate::cifar10`].
 //!
 //! Checksums: the canonical archive's MD5 is [`CANONICAL_MD5`] (Krizhevsky's download page). A
 //! download must match it ([`Checksum::Required`]); a local archive that does not (such as the
 //! development copy rebuilt from JPEGs) is accepted and reported ([`Checksum::Reported`]).
 
+use std::boxed::Box;
 use std::fs::{self, File};
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -63,7 +66,7 @@ pub enum ArchiveError {
         #[source]
         source: io::Error,
     },
-    /// The archive is not a complete gzip-compressed tar stream.
+    /// The archive is not a complete tar stream (gzip-compressed or not).
     #[error(
         "{path} is truncated or corrupt ({detail}); copy or download the archive again (datasets/ was left as it was)"
     )]
@@ -86,7 +89,9 @@ pub enum ArchiveError {
         actual: String,
     },
     /// The archive or folder does not have CIFAR-10's structure.
-    #[error("{path}: {detail}; point --from at cifar-10-binary.tar.gz or at its extracted cifar-10-batches-bin folder")]
+    #[error(
+        "{path}: {detail}; give cifar-10-binary.tar.gz (or the .tar inside it) or its extracted cifar-10-batches-bin folder"
+    )]
     Structure {
         /// The archive or folder.
         path: String,
@@ -140,8 +145,8 @@ fn member_name(path: &Path) -> Option<String> {
     }
 }
 
-/// Unpacks the known members of a `.tar.gz` stream into `out_dir` (which must exist), hashing
-/// the compressed stream with MD5 and each member with SHA-256. Returns
+/// Unpacks the known members of a `.tar.gz` (or uncompressed `.tar`) stream into `out_dir` (which
+/// must exist), hashing the whole stream with MD5 and each member with SHA-256. Returns
 /// `(members written, members skipped, archive MD5)`. `label` names the source in errors.
 ///
 /// Does not validate the data; [`install_archive`] does that afterwards.
@@ -154,11 +159,18 @@ pub fn unpack<R: Read>(
     let mut hashed = HashingReader::<_, Md5>::new(reader);
     let (mut files, mut skipped) = (Vec::new(), Vec::new());
     {
-        let mut gz = flate2::read::GzDecoder::new(&mut hashed);
+        let mut buffered = BufReader::new(&mut hashed);
+        let gzip = buffered.fill_buf().map_err(corrupt)?.starts_with(&[0x1f, 0x8b]);
+        let mut stream: Box<dyn Read + '_> =
+            if gzip { Box::new(flate2::read::GzDecoder::new(buffered)) } else { Box::new(buffered) };
         {
-            let mut tar = tar::Archive::new(&mut gz);
-            for entry in tar.entries().map_err(corrupt)? {
-                let mut entry = entry.map_err(corrupt)?;
+            let mut tar = tar::Archive::new(&mut stream);
+            let not_tar = |e: io::Error| {
+                let kind = if gzip { "gzip stream" } else { "file (no gzip header; read as an uncompressed tar)" };
+                ArchiveError::Corrupt { path: label.into(), detail: format!("{e}, in a {kind}") }
+            };
+            for entry in tar.entries().map_err(not_tar)? {
+                let mut entry = entry.map_err(not_tar)?;
                 let path = entry.path().map_err(corrupt)?.into_owned();
                 let regular = entry.header().entry_type().is_file();
                 let name = match member_name(&path) {
@@ -184,7 +196,7 @@ pub fn unpack<R: Read>(
                 }
                 let dst = out_dir.join(&name);
                 let mut w = HashingWriter::new(io::BufWriter::new(File::create(&dst).map_err(io_err(&dst))?));
-                io::copy(&mut entry, &mut w).map_err(corrupt)?;
+                copy_member(&mut entry, &mut w, &dst, &corrupt)?;
                 let (size, sha256, _) = w.finish().map_err(io_err(&dst))?;
                 if size != expected {
                     return Err(ArchiveError::Corrupt {
@@ -195,14 +207,40 @@ pub fn unpack<R: Read>(
                 files.push(FileEntry { name, size, sha256 });
             }
         }
-        // Read to the end of the gzip stream: this checks its CRC and length trailer.
-        io::copy(&mut gz, &mut io::sink()).map_err(corrupt)?;
+        // Read to the end of the stream: for gzip this checks its CRC and length trailer.
+        io::copy(&mut stream, &mut io::sink()).map_err(corrupt)?;
     }
     let (_, md5) = hashed.finish().map_err(corrupt)?;
     Ok((files, skipped, md5))
 }
 
-/// Installs CIFAR-10 from a `.tar.gz` at `archive` into `<datasets>/cifar-10-batches-bin`,
+/// Copies an archive member to `w`: a failed read is the archive's fault (`corrupt`), a failed
+/// write (a full disk) is an [`ArchiveError::Io`] naming `dst`.
+fn copy_member(
+    member: &mut impl Read,
+    w: &mut impl Write,
+    dst: &Path,
+    corrupt: &impl Fn(io::Error) -> ArchiveError,
+) -> Result<(), ArchiveError> {
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match member.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(corrupt(e)),
+        };
+        w.write_all(&buf[..n]).map_err(io_err(dst))?;
+    }
+}
+
+/// MD5 (hex) of the file at `path`: what the manifest of an install from that archive records.
+pub fn archive_md5(path: &Path) -> io::Result<String> {
+    let hashed = HashingReader::<_, Md5>::new(BufReader::with_capacity(1 << 20, File::open(path)?));
+    Ok(hashed.finish()?.1)
+}
+
+/// Installs CIFAR-10 from a `.tar.gz` (or `.tar`) at `archive` into `<datasets>/cifar-10-batches-bin`,
 /// replacing any earlier copy only once the new one is complete and valid (canonical checks:
 /// 10,000 records per batch file).
 pub fn install_archive(archive: &Path, datasets: &Path, checksum: Checksum) -> Result<InstallReport, ArchiveError> {
@@ -218,6 +256,9 @@ pub fn install_archive_with(
 ) -> Result<InstallReport, ArchiveError> {
     let label = archive.display().to_string();
     let file = File::open(archive).map_err(io_err(archive))?;
+    if file.metadata().map_err(io_err(archive))?.len() == 0 {
+        return Err(ArchiveError::Corrupt { path: label, detail: "the file is empty".into() });
+    }
     let staging = Staging::new(datasets, DIR_NAME).map_err(io_err(datasets))?;
     let (files, skipped, md5) = unpack(BufReader::with_capacity(1 << 20, file), &label, &staging.dir())?;
     match checksum {
@@ -244,9 +285,15 @@ pub fn install_folder_with(src: &Path, datasets: &Path, options: OpenOptions) ->
     let src = if src.join(DIR_NAME).is_dir() { src.join(DIR_NAME) } else { src.to_path_buf() };
     let label = src.display().to_string();
     for name in TRAIN_FILES.iter().chain([&META_FILE]) {
-        if !src.join(name).is_file() {
-            return Err(ArchiveError::Structure { path: label, detail: format!("{name} is missing") });
-        }
+        let path = src.join(name);
+        let detail = if path.is_dir() {
+            format!("{name} is a folder, not a file")
+        } else if !path.is_file() {
+            format!("{name} is missing")
+        } else {
+            continue;
+        };
+        return Err(ArchiveError::Structure { path: label, detail });
     }
     Cifar10::open_with(&src, options)?;
     let staging = Staging::new(datasets, DIR_NAME).map_err(io_err(datasets))?;

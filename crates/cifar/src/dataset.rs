@@ -58,6 +58,9 @@ impl Cifar10 {
     pub fn open_with(dir: impl AsRef<Path>, options: OpenOptions) -> Result<Self, CifarError> {
         let dir = dir.as_ref().to_path_buf();
         let meta = dir.join(META_FILE);
+        if meta.is_dir() {
+            return Err(CifarError::NotAFile { file: meta.display().to_string() });
+        }
         let text = std::fs::read_to_string(&meta).map_err(|e| io_error(&meta, e))?;
         let classes = parse_class_names(&meta.display().to_string(), &text)?;
         let mut train = Records::new();
@@ -112,7 +115,11 @@ fn map_into(records: &mut Records, path: &Path, options: OpenOptions) -> Result<
     let name = path.display().to_string();
     let bad = |source: RecordError| CifarError::BadFile { file: name.clone(), source };
     let file = File::open(path).map_err(|e| io_error(path, e))?;
-    let len = file.metadata().map_err(|e| io_error(path, e))?.len() as usize;
+    let meta = file.metadata().map_err(|e| io_error(path, e))?;
+    if meta.is_dir() {
+        return Err(CifarError::NotAFile { file: name });
+    }
+    let len = meta.len() as usize;
     let n = record_count(len).map_err(bad)?;
     if !options.any_record_count && n != RECORDS_PER_FILE {
         return Err(bad(RecordError::Count { records: n }));

@@ -9,7 +9,9 @@ use crate::record::RecordError;
 #[derive(Debug, thiserror::Error)]
 pub enum CifarError {
     /// A batch file's bytes are invalid (length, record count or a label).
-    #[error("{file}: {source}; the file is damaged: run `cargo xtask fetch-cifar` again to reinstall the data")]
+    #[error(
+        "{file}: {source}; the file is damaged: give an undamaged copy, or reinstall the installed one with `cargo xtask fetch-cifar --force`"
+    )]
     BadFile {
         /// The file (path or name).
         file: String,
@@ -25,6 +27,14 @@ pub enum CifarError {
         /// The missing file.
         file: String,
     },
+    /// A folder stands where a data file should be.
+    #[error(
+        "{file} is a folder, not a file; give an undamaged copy, or reinstall the installed one with `cargo xtask fetch-cifar --force`"
+    )]
+    NotAFile {
+        /// The path.
+        file: String,
+    },
     /// The test batch is not there (the development archive ships without it). The training split
     /// is still usable.
     #[error(
@@ -35,7 +45,9 @@ pub enum CifarError {
         file: String,
     },
     /// `batches.meta.txt` does not list ten class names.
-    #[error("{file}, line {line}: {reason}; run `cargo xtask fetch-cifar` again to reinstall the data")]
+    #[error(
+        "{file}, line {line}: {reason}; give an undamaged copy, or reinstall the installed one with `cargo xtask fetch-cifar --force`"
+    )]
     ClassNames {
         /// The metadata file.
         file: String,
@@ -45,7 +57,7 @@ pub enum CifarError {
         reason: String,
     },
     /// The requested split sizes do not fit the records present.
-    #[error("{reason}; pass smaller split sizes (SplitConfig) or install the full data with `cargo xtask fetch-cifar`")]
+    #[error("{reason}; use smaller splits, or install the full training set with `cargo xtask fetch-cifar`")]
     Split {
         /// What does not fit.
         reason: String,
@@ -53,7 +65,7 @@ pub enum CifarError {
     /// The operating system refused to read a file.
     #[cfg(feature = "std")]
     #[error(
-        "could not read {file}: {source}; check that it exists and is readable, or run `cargo xtask fetch-cifar` again"
+        "could not read {file}: {source}; check that it exists and is readable, or reinstall the installed copy with `cargo xtask fetch-cifar --force`"
     )]
     Io {
         /// The file.

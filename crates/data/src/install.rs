@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use hash::{HashingReader, HashingWriter, copy_hashed, hex, sha256_file, sha256_hex, write_hashed};
-pub use manifest::{FileEntry, MANIFEST, installed, read_manifest, write_manifest};
+pub use manifest::{FileEntry, MANIFEST, installed, read_manifest, read_source, write_manifest};
 
 /// Age after which a `.staging-*` or `.download-*` entry counts as left behind by a killed run.
 pub const STALE_AFTER: Duration = Duration::from_secs(3600);

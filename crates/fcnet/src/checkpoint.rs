@@ -16,8 +16,9 @@
 //!   - any extra keys the writer adds (seed, validation accuracy, …).
 //!
 //! Loading checks the safetensors structure (the crate validates header, offsets and sizes), the
-//! format tag, the checksum, the dtype, and then each tensor's name and shape against what the
-//! model expects; every failure is a typed [`CheckpointError`]. Writes are atomic: the bytes go to a
+//! format tag, the checksum, the stored config against the size bounds of [`crate::limits`], each
+//! tensor's name and shape against what that config implies — all before the net is allocated —
+//! then the dtype and that every value is finite; every failure is a typed [`CheckpointError`]. Writes are atomic: the bytes go to a
 //! temporary file in the destination folder, are synced, and the file is renamed over the target.
 //! They are also deterministic: the same tensors and metadata give the same bytes (every JSON map
 //! of the header in sorted order), so two runs that end in the same state write identical files.
@@ -59,7 +60,7 @@ pub enum CheckpointError {
     },
     /// A metadata key is missing or wrong.
     #[error(
-        "{path}: metadata '{key}' {problem}; the file was not written by this version of handgrad-fcnet: train again"
+        "{path}: metadata '{key}' {problem}; the file was edited, damaged or written by another version: pass a checkpoint written by `cargo xtask train fcnet`, or train again"
     )]
     Metadata {
         /// The file.
@@ -80,6 +81,43 @@ pub enum CheckpointError {
         stored: String,
         /// Checksum of the bytes read.
         computed: String,
+    },
+    /// The stored model config describes no net that can be built (a size of 0, a size beyond
+    /// [`crate::limits`], a dropout outside `[0, 1)`, …).
+    #[error(
+        "{path}: the stored model config is invalid ({problem}); the file was edited or damaged: pass a checkpoint written by `cargo xtask train fcnet`, or train again"
+    )]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A tensor holds NaN or ±∞.
+    #[error(
+        "{path}: tensor '{name}' holds {value} at element {index}: the weights are unusable (saved from a diverged run, or damaged): pass another checkpoint or train again"
+    )]
+    NonFinite {
+        /// The file.
+        path: PathBuf,
+        /// The tensor.
+        name: String,
+        /// Row-major index of the first such element.
+        index: usize,
+        /// Its value (NaN, inf or -inf).
+        value: f64,
+    },
+    /// The `model` metadata names no model this crate knows.
+    #[error(
+        "{path}: metadata 'model' is '{found}', not a model handgrad-fcnet knows ({known}); pass a checkpoint written by `cargo xtask train fcnet`"
+    )]
+    UnknownModel {
+        /// The file.
+        path: PathBuf,
+        /// The known kinds.
+        known: String,
+        /// The kind in the file.
+        found: String,
     },
     /// The checkpoint holds another kind of model.
     #[error("{path}: holds a '{found}' model, expected '{expected}'; load it as '{found}' or pass another checkpoint")]
@@ -295,6 +333,46 @@ impl Checkpoint {
         self.metadata.get(key).map(String::as_str).ok_or_else(|| self.meta_err(key, "is missing".into()))
     }
 
+    /// A metadata value parsed as `V` (a number, …).
+    ///
+    /// # Errors
+    /// [`CheckpointError::Metadata`] when the key is absent or its value does not parse.
+    pub fn meta_parse<V: core::str::FromStr>(&self, key: &str) -> Result<V, CheckpointError> {
+        let text = self.meta(key)?;
+        text.parse().map_err(|_| {
+            let what = core::any::type_name::<V>().rsplit("::").next().unwrap_or("value");
+            self.meta_err(key, format!("is '{text}', not a valid {what}"))
+        })
+    }
+
+    /// A [`CheckpointError::Config`] for this file.
+    pub fn config_err(&self, problem: impl Into<String>) -> CheckpointError {
+        CheckpointError::Config { path: self.path.clone(), problem: problem.into() }
+    }
+
+    /// Checks that the file holds exactly the tensors `expected`, with those shapes, before
+    /// anything is allocated from them.
+    ///
+    /// # Errors
+    /// [`CheckpointError::MissingTensor`], [`CheckpointError::UnexpectedTensor`] or
+    /// [`CheckpointError::Shape`].
+    pub fn expect_tensors(&self, expected: &[(String, (usize, usize))]) -> Result<(), CheckpointError> {
+        let names: Vec<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
+        self.expect_names(&names)?;
+        for (name, (rows, cols)) in expected {
+            let (_, shape, _) = &self.tensors[name];
+            if shape.as_slice() != [*rows, *cols] {
+                return Err(CheckpointError::Shape {
+                    path: self.path.clone(),
+                    name: name.clone(),
+                    expected: vec![*rows, *cols],
+                    found: shape.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// All metadata, including the reserved keys.
     pub fn metadata(&self) -> &BTreeMap<String, String> {
         &self.metadata
@@ -345,10 +423,10 @@ impl Checkpoint {
         Ok(())
     }
 
-    /// Tensor `name` as a `Matrix<T>` of shape `expected`.
+    /// Tensor `name` as a `Matrix<T>` of shape `expected`, every value finite.
     ///
     /// # Errors
-    /// `MissingTensor`, `Dtype` (stored type is not `T`) or `Shape`.
+    /// `MissingTensor`, `Dtype` (stored type is not `T`), `Shape` or `NonFinite`.
     pub fn matrix<T: Scalar>(&self, name: &str, expected: (usize, usize)) -> Result<Matrix<T>, CheckpointError> {
         let (dtype, shape, bytes) = self
             .tensors
@@ -367,7 +445,12 @@ impl Checkpoint {
                 found: shape.clone(),
             });
         }
-        Ok(Matrix::from_vec(expected.0, expected.1, from_le_bytes::<T>(bytes)))
+        let values = from_le_bytes::<T>(bytes);
+        if let Some(index) = values.iter().position(|v| !v.is_finite()) {
+            let (path, name, value) = (self.path.clone(), name.to_string(), values[index].to_f64());
+            return Err(CheckpointError::NonFinite { path, name, index, value });
+        }
+        Ok(Matrix::from_vec(expected.0, expected.1, values))
     }
 
     /// The shape of tensor `name`, when the file has it.

@@ -42,6 +42,7 @@ pub mod fc_net;
 mod fc_net_io;
 mod fc_net_pass;
 pub mod input_spec;
+pub mod limits;
 pub mod recipe;
 pub mod resume;
 pub mod run_file;

@@ -20,8 +20,10 @@ use core::str::FromStr;
 
 use handgrad_cifar::{Layout, SplitConfig};
 use handgrad_nn::optim::UpdateKind;
-use handgrad_nn::solver::iterations_per_epoch;
+use handgrad_nn::solver::{MAX_ITERS, iterations_per_epoch};
 use serde::{Deserialize, Serialize};
+
+use crate::limits;
 
 /// Which net.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,25 +143,56 @@ impl Recipe {
         self.iters as f64 / self.iters_per_epoch() as f64
     }
 
-    /// Checks that the net can be built and trained as described.
+    /// Checks that the net can be built and trained as described, before anything is allocated:
+    /// every value in its range (the message names it by its flag, `--lr`, …, and gives the bound)
+    /// and the sizes within [`crate::limits`].
     ///
     /// # Errors
     /// [`RecipeError`] saying what to change.
     pub fn validate(&self) -> Result<(), RecipeError> {
-        let err = |m: &str| Err(RecipeError(m.to_string()));
-        if self.hidden.is_empty() || self.hidden.contains(&0) {
-            return err("the hidden layer sizes must be positive, e.g. --hidden 100,100");
+        let err = |m: String| Err(RecipeError(m));
+        let finite_positive = |name: &str, v: f64| -> Result<(), RecipeError> {
+            if v.is_finite() && v > 0.0 { Ok(()) } else { err(format!("{name} {v}: must be a finite number > 0")) }
+        };
+        finite_positive("--lr", self.lr)?;
+        finite_positive("--weight-scale", self.weight_scale)?;
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return err(format!("--lr-decay {}: must be in (0, 1] (1 = no decay)", self.lr_decay));
         }
-        if self.batch_size == 0 || self.iters == 0 || self.threads == 0 {
-            return err("the batch size, the number of iterations and the thread count must be at least 1");
+        if !(self.reg.is_finite() && self.reg >= 0.0) {
+            return err(format!("--reg {}: must be a finite number ≥ 0", self.reg));
         }
         if !(0.0..1.0).contains(&self.dropout) {
-            return err("the dropout probability must be in [0, 1)");
+            return err(format!("--dropout {}: the dropout probability must be in [0, 1)", self.dropout));
         }
+        if self.train_rows == 0 || self.val_rows == 0 {
+            return err(format!(
+                "the splits of {} training and {} validation rows must both be ≥ 1",
+                self.train_rows, self.val_rows
+            ));
+        }
+        if !(1..=self.train_rows).contains(&self.batch_size) {
+            return err(format!(
+                "--batch-size {}: must be in 1..={} (the training rows)",
+                self.batch_size, self.train_rows
+            ));
+        }
+        if !(1..=MAX_ITERS).contains(&self.iters) {
+            return err(format!("--iters {}: the run length must be 1..={MAX_ITERS} iterations", self.iters));
+        }
+        if self.threads == 0 {
+            return err("--threads 0: the thread count must be at least 1".into());
+        }
+        if self.hidden.is_empty() {
+            return err("the hidden layer sizes must be given, e.g. --hidden 100,100".into());
+        }
+        let (input, classes) = (handgrad_cifar::IMAGE_BYTES, handgrad_cifar::NUM_CLASSES);
+        limits::check_net(input, &self.hidden, classes, self.batchnorm).map_err(RecipeError)?;
+        limits::check_batch(self.batch_size, input, &self.hidden, classes).map_err(RecipeError)?;
         let two = self.model == ModelKind::TwoLayer;
         if two && (self.hidden.len() != 1 || self.update != UpdateKind::Sgd || self.dropout > 0.0 || self.batchnorm) {
             return err(
-                "the two-layer net has exactly one hidden layer and trains with plain SGD, without dropout or batchnorm; use --model fc for the others",
+                "the two-layer net has exactly one hidden layer and trains with plain SGD, without dropout or batchnorm; use --model fc for the others".into(),
             );
         }
         Ok(())
@@ -222,5 +255,45 @@ mod layout_name {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Layout, D::Error> {
         let name = String::deserialize(d)?;
         Layout::from_name(&name).ok_or_else(|| D::Error::custom(format!("unknown layout '{name}'")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every value out of its range is refused with its bound in the message; the defaults pass.
+    #[test]
+    fn validate_names_each_bound() {
+        for model in ModelKind::ALL {
+            assert_eq!(Recipe::defaults(model).validate(), Ok(()));
+        }
+        let base = Recipe::defaults(ModelKind::Fc);
+        type Edit = fn(&mut Recipe);
+        let cases: [(Edit, &str); 14] = [
+            (|r| r.lr = -1.0, "--lr -1: must be a finite number > 0"),
+            (|r| r.lr = 0.0, "--lr 0: must be a finite number > 0"),
+            (|r| r.lr = f64::NAN, "--lr NaN"),
+            (|r| r.lr = f64::INFINITY, "--lr inf"),
+            (|r| r.lr_decay = 0.0, "--lr-decay 0: must be in (0, 1]"),
+            (|r| r.lr_decay = 1.5, "--lr-decay 1.5"),
+            (|r| r.reg = -0.1, "--reg -0.1: must be a finite number ≥ 0"),
+            (|r| r.weight_scale = 0.0, "--weight-scale 0"),
+            (|r| r.batch_size = 0, "--batch-size 0: must be in 1..=49000"),
+            (|r| r.batch_size = 49_001, "--batch-size 49001: must be in 1..=49000"),
+            (|r| r.iters = 0, "--iters 0: the run length must be 1..=10000000"),
+            (|r| r.dropout = 1.0, "--dropout 1: the dropout probability must be in [0, 1)"),
+            (|r| r.hidden = vec![100_000], "a hidden layer of 100000 units: each hidden size must be in 1..=16384"),
+            (|r| r.hidden = vec![], "the hidden layer sizes must be given"),
+        ];
+        for (edit, expect) in cases {
+            let mut r = base.clone();
+            edit(&mut r);
+            let msg = r.validate().unwrap_err().0;
+            assert!(msg.contains(expect), "{msg:?} should contain {expect:?}");
+        }
+        let mut r = base.clone();
+        (r.batch_size, r.hidden) = (49_000, vec![4000]);
+        assert!(r.validate().unwrap_err().0.contains("use a smaller batch size"));
     }
 }

@@ -153,15 +153,15 @@ impl<T: Scalar> Trained<T> {
     /// Loads a checkpoint of either kind (its `model` metadata says which).
     ///
     /// # Errors
-    /// Any [`CheckpointError`], including [`CheckpointError::ModelKind`] for another kind.
+    /// Any [`CheckpointError`], including [`CheckpointError::UnknownModel`] for a kind neither net is.
     pub fn load(path: &Path) -> Result<(Self, Checkpoint), CheckpointError> {
         let ckpt = Checkpoint::read(path)?;
         match ckpt.meta("model")? {
             TWO_LAYER_KIND => TwoLayerNet::load(path).map(|(net, c)| (Self::TwoLayer(net), c)),
             FC_KIND => FullyConnectedNet::load(path).map(|(net, c)| (Self::Fc(net), c)),
-            other => Err(CheckpointError::ModelKind {
+            other => Err(CheckpointError::UnknownModel {
                 path: path.to_path_buf(),
-                expected: format!("{TWO_LAYER_KIND} or {FC_KIND}"),
+                known: format!("{TWO_LAYER_KIND}, {FC_KIND}"),
                 found: other.to_string(),
             }),
         }

@@ -10,6 +10,7 @@ use handgrad_nn::params::Params;
 use handgrad_tensor::{Matrix, Scalar};
 
 use crate::checkpoint::{self, Checkpoint, CheckpointError};
+use crate::limits;
 use crate::two_layer::{TwoLayerConfig, TwoLayerNet, TwoLayerParams};
 
 /// The `model` metadata value of two-layer checkpoints.
@@ -28,7 +29,9 @@ impl<T: Scalar> TwoLayerNet<T> {
         checkpoint::save(path, TWO_LAYER_KIND, &json, &named, extra)
     }
 
-    /// Loads a net saved by [`save`](Self::save), checking kind, dtype, names and shapes.
+    /// Loads a net saved by [`save`](Self::save), checking kind, the config (sizes within
+    /// [`crate::limits`], reg ≥ 0) and the tensors' names and shapes against it before
+    /// allocating, then the dtype and that every value is finite.
     ///
     /// # Errors
     /// Any [`CheckpointError`].
@@ -36,8 +39,13 @@ impl<T: Scalar> TwoLayerNet<T> {
         let ckpt = Checkpoint::read(path)?;
         ckpt.expect_model(TWO_LAYER_KIND)?;
         let config: TwoLayerConfig = ckpt.config()?;
-        ckpt.expect_names(&["W1", "b1", "W2", "b2"])?;
         let (d, h, c) = (config.input_dim, config.hidden, config.num_classes);
+        limits::check_net(d, &[h], c, false).map_err(|p| ckpt.config_err(p))?;
+        if !(config.reg.is_finite() && config.reg >= 0.0) {
+            return Err(ckpt.config_err(format!("reg {} is not a finite number ≥ 0", config.reg)));
+        }
+        let name = |n: &str| n.to_string();
+        ckpt.expect_tensors(&[(name("W1"), (d, h)), (name("b1"), (1, h)), (name("W2"), (h, c)), (name("b2"), (1, c))])?;
         let fc1 = Affine::new(ckpt.matrix("W1", (d, h))?, ckpt.matrix("b1", (1, h))?);
         let fc2 = Affine::new(ckpt.matrix("W2", (h, c))?, ckpt.matrix("b2", (1, c))?);
         Ok((Self::from_params(config, TwoLayerParams { fc1, fc2 }), ckpt))

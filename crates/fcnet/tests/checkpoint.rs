@@ -103,9 +103,13 @@ fn wrong_names_shapes_and_kind_are_typed_errors() {
     // A config that is not valid JSON for the model.
     checkpoint::save(&path, "two-layer", "{\"hidden\": 3}", &[("W1", &w1)], &none).unwrap();
     assert!(matches!(TwoLayerNet::<f32>::load(&path).unwrap_err(), CheckpointError::Metadata { .. }));
-    // A kind neither net knows.
+    // A kind neither net knows: named, with the known kinds and what to pass instead.
     checkpoint::save(&path, "resnet", &config, &[("W1", &w1)], &none).unwrap();
-    assert!(matches!(Trained::<f32>::load(&path).unwrap_err(), CheckpointError::ModelKind { .. }));
+    let err = Trained::<f32>::load(&path).unwrap_err();
+    assert!(matches!(err, CheckpointError::UnknownModel { ref found, .. } if found == "resnet"), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("x.safetensors") && msg.contains("(two-layer, fc)"), "{msg}");
+    assert!(msg.contains("pass a checkpoint written by `cargo xtask train fcnet`"), "{msg}");
 }
 
 /// A checkpoint written before the config had `reg` and used the names `hidden_dim` and `std`

@@ -58,7 +58,7 @@
 //! | train or eval behaviour | [`Mode`] | |
 //! | the training loop / one iteration | [`solver::Solver`] / [`solver::Step`] | |
 //! | what a run records / reports | [`solver::History`] of [`solver::Check`]s / [`solver::Progress`] | |
-//! | divergence | [`solver::TrainError::Diverged`] (iteration and learning rate) | |
+//! | divergence | [`solver::TrainError::Diverged`] (iteration, learning rate, [`solver::Divergence`]; the last good parameters kept, [`solver::Guard`]) | |
 //! | classification accuracy | [`solver::accuracy`] | |
 //! | per-class accuracy, confusion matrix | [`solver::ConfusionMatrix`], [`solver::confusion_matrix`] | |
 //! | a run's state between iterations (to save and resume) | [`solver::RunState`], [`solver::Solver::run`] | `--resume DIR` |

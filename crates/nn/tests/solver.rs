@@ -180,13 +180,17 @@ fn non_finite_loss_returns_a_typed_error() {
     model.nan_at = Some(3);
     let err = train(sgd_config(4, 6), &mut model, &data, Some(&data)).unwrap_err();
     match err {
-        TrainError::Diverged { iteration, lr, loss } => {
+        TrainError::Diverged { iteration, lr, loss, kept, ref history, .. } => {
             assert!(iteration == 3 && lr == 1.0 && loss.is_nan(), "{err:?}");
+            // Verified after every iteration (each is a check): after iteration 1 (w = 2) and
+            // confirmed by iteration 2's loss; w = 3 after iteration 2 gave the NaN at 3.
+            assert_eq!(kept, handgrad_nn::solver::Kept::After(1));
+            assert_eq!(history.loss, [10.0, 9.0, 8.0]);
         }
         other => panic!("expected Diverged, got {other:?}"),
     }
     assert_eq!(model.calls, 4, "training stops at the failing iteration");
-    assert_eq!(model.w(), 3.0, "the parameters before the failing iteration are kept");
+    assert_eq!(model.w(), 2.0, "the last good parameters are restored");
     let msg = err.to_string();
     assert!(msg.contains("iteration 3") && msg.contains("lower the learning rate"), "{msg}");
 }

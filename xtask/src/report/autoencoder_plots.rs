@@ -57,7 +57,7 @@ pub fn loss_svg(path: &Path, points: &[Point], optimum: f64, title: &str) -> Res
         .label(format!("PCA optimum ½Σ_(j>m) λ_j = {optimum:.5}"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
     chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(plot_err)?;
-    root.present().map_err(plot_err).with_context(|| format!("writing {}", path.display()))
+    root.present().map_err(plot_err).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// `gap.svg`: the relative gap `(L − L*)/L*` on a log scale, with the target as a line.
@@ -94,7 +94,7 @@ pub fn gap_svg(path: &Path, points: &[Point], optimum: f64, target: f64, title: 
         .label(format!("target {target}"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
     chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(plot_err)?;
-    root.present().map_err(plot_err).with_context(|| format!("writing {}", path.display()))
+    root.present().map_err(plot_err).with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub fn plot_loss_svg(path: &Path, history: &History, title: &str) -> Result<()> 
         .label(format!("moving average ({SMOOTH} iterations)"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
     chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(plot_err)?;
-    root.present().map_err(plot_err).with_context(|| format!("writing {}", path.display()))
+    root.present().map_err(plot_err).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes train and validation accuracy per epoch boundary to `path` (SVG); `train_label` says
@@ -84,7 +84,7 @@ pub fn plot_accuracy_svg(path: &Path, history: &History, title: &str, train_labe
         .border_style(BLACK)
         .draw()
         .map_err(plot_err)?;
-    root.present().map_err(plot_err).with_context(|| format!("writing {}", path.display()))
+    root.present().map_err(plot_err).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Trailing moving average over windows of up to `w` values: `(index, mean)`.

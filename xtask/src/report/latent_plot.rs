@@ -44,6 +44,6 @@ pub fn plot_latents(
         }
         chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
     }
-    root.present().with_context(|| format!("cannot write {}", path.display()))?;
+    root.present().map_err(super::plot_err).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -10,7 +10,10 @@ pub mod html;
 pub mod images;
 pub mod latent_plot;
 
-/// A plotting failure as an error that says which file could not be drawn.
-pub fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow::anyhow!("plotting failed: {e:?}; check that the run folder is writable")
+/// A plotting failure in plain words (the operating system's reason, without plotters' wrapper
+/// types); the caller's context names the file.
+pub fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    let text = e.to_string();
+    let reason = text.rsplit("error: ").next().unwrap_or(&text).trim();
+    anyhow::anyhow!("{reason}; check that the run folder is writable and has free space")
 }

@@ -48,6 +48,13 @@ pub fn read_manifest(dir: &Path) -> Option<Vec<FileEntry>> {
     Some(entries)
 }
 
+/// The `source` a manifest was written with ([`write_manifest`]'s comment line), when `dir` has
+/// a manifest.
+pub fn read_source(dir: &Path) -> Option<String> {
+    let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    text.lines().next()?.strip_prefix("# handgrad verified install; source: ").map(str::to_string)
+}
+
 /// The manifest of `dir` when it lists at least one file and every file it lists is present with
 /// the listed size. `None` means "not a verified install".
 pub fn installed(dir: &Path) -> Option<Vec<FileEntry>> {
@@ -74,6 +81,7 @@ mod tests {
         write_manifest(tmp.path(), "test", std::slice::from_ref(&e)).unwrap();
         let text = fs::read_to_string(tmp.path().join(MANIFEST)).unwrap();
         assert!(text.starts_with("# handgrad verified install; source: test\n"), "{text}");
+        assert_eq!(read_source(tmp.path()).as_deref(), Some("test"));
         assert_eq!(installed(tmp.path()).unwrap(), [e]);
         fs::write(tmp.path().join("b.bin"), b"1234").unwrap();
         assert!(installed(tmp.path()).is_none(), "a size change invalidates the install");

@@ -21,7 +21,7 @@ pub enum OilError {
     },
     /// A line is not a row of the expected numbers.
     #[error(
-        "{path}, line {line}: {problem}; the file is damaged or not the oil-flow data: fetch it again with `cargo xtask fetch-oil`"
+        "{path}, line {line}: {problem}; the file is damaged or not the oil-flow data: give an undamaged copy, or reinstall the installed one with `cargo xtask fetch-oil --force`"
     )]
     BadLine {
         /// The file.
@@ -33,7 +33,7 @@ pub enum OilError {
     },
     /// A file has the wrong number of data rows (truncated, or another data set).
     #[error(
-        "{path} has {rows} data rows, the oil-flow training set has {expected}: the file is truncated or not the oil-flow data; fetch it again with `cargo xtask fetch-oil`"
+        "{path} has {rows} data rows, the oil-flow training set has {expected}: the file is truncated or not the oil-flow data; give an undamaged copy, or reinstall the installed one with `cargo xtask fetch-oil --force`"
     )]
     RowCount {
         /// The file.

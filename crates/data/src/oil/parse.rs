@@ -95,7 +95,7 @@ pub(crate) mod tests {
         let msg = err.to_string();
         assert!(matches!(&err, OilError::BadLine { line: l, .. } if *l == line), "{msg}");
         assert!(msg.contains(&format!("d/{file}, line {line}:")) && msg.contains(what), "{msg}");
-        assert!(msg.ends_with("fetch it again with `cargo xtask fetch-oil`"), "{msg}");
+        assert!(msg.ends_with("reinstall the installed one with `cargo xtask fetch-oil --force`"), "{msg}");
     }
 
     fn replace_line(text: &str, line: usize, with: &str) -> String {

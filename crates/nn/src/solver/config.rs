@@ -5,6 +5,31 @@
 use crate::optim::{Sgd, UpdateRule};
 use crate::solver::{LrSchedule, Sampling};
 
+/// Most iterations of one run: the loop records one loss per iteration (8 bytes each, 80 MB at
+/// this bound). Commands check their flags against it; [`Solver::train`](crate::solver::Solver::train)
+/// panics above it.
+pub const MAX_ITERS: usize = 10_000_000;
+
+/// How the loop recognises divergence besides a non-finite minibatch loss, and how often it
+/// verifies the parameters (see the [`solver`](crate::solver) module docs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Guard {
+    /// A minibatch loss above `loss_factor` × the run's first minibatch loss (when that is > 0)
+    /// is divergence: Adam at a huge learning rate keeps the loss finite (about 1e34 on CIFAR-10)
+    /// while the weights grow without bound. `f64::INFINITY` turns the test off.
+    pub loss_factor: f64,
+    /// Every parameter is checked for NaN and ±∞ after every `params_every`-th iteration, at every
+    /// check and after the last iteration (0: only at checks and the last iteration); parameters
+    /// that pass are copied as the last good ones, which a diverged run restores. The check and
+    /// the copy are one pass each over the parameters (measured in the module docs).
+    pub params_every: usize,
+}
+
+impl Guard {
+    /// Loss factor 10⁶, parameters verified every 100 iterations.
+    pub const DEFAULT: Guard = Guard { loss_factor: 1e6, params_every: 100 };
+}
+
 /// When the loop measures accuracies (and the validation loss).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CheckAt {
@@ -66,6 +91,8 @@ pub struct SolverConfig {
     /// Keep the parameters of the best check (highest validation accuracy, or lowest validation
     /// loss for models without predictions) and restore them at the end.
     pub keep_best: bool,
+    /// Divergence detection and parameter verification ([`Guard::DEFAULT`] in both presets).
+    pub guard: Guard,
 }
 
 impl SolverConfig {
@@ -86,6 +113,7 @@ impl SolverConfig {
             val_rows: None,
             eval_batch_size: 1000,
             keep_best: true,
+            guard: Guard::DEFAULT,
         }
     }
 
@@ -107,6 +135,7 @@ impl SolverConfig {
             val_rows: None,
             eval_batch_size: 1000,
             keep_best: false,
+            guard: Guard::DEFAULT,
         }
     }
 

@@ -4,9 +4,25 @@
 //! minibatch's rows, gather them, [`Model::train_step`]), records the loss, makes a [`Check`] when
 //! [`CheckAt`] says so (training accuracy per [`TrainAccuracy`], validation accuracy and — when the
 //! model provides it — validation loss, in chunks of `eval_batch_size` rows), keeps a copy of the
-//! best parameters when asked, and calls the progress callback, which may stop the run early. A
-//! non-finite loss stops the run with [`TrainError::Diverged`] (naming the iteration and the
-//! learning rate). At the end the best parameters are restored when they were kept.
+//! best parameters when asked, and calls the progress callback, which may stop the run early. At
+//! the end the best parameters are restored when they were kept.
+//!
+//! ## Divergence
+//!
+//! The run stops with [`TrainError::Diverged`] — naming the iteration, the learning rate and
+//! what was seen ([`Divergence`]) — when a minibatch loss is NaN or ±∞, when it exceeds
+//! [`Guard::loss_factor`] × the first iteration's loss (Adam at a huge learning rate keeps the loss
+//! finite while the weights run away), or when a parameter holds NaN or ±∞ at a verification:
+//! after every [`Guard::params_every`]-th iteration, at every check and after the last iteration
+//! (a ReLU turns NaN inputs into 0, so NaN weights need not show in the loss). The model then gets
+//! back the last parameters that passed a verification (the initial ones before the first), and
+//! the error carries the history of the iterations before. A verification is one pass over the
+//! parameters and, when they pass, one copy; the step itself is untouched (it allocates nothing
+//! and is what the benchmarks time). Measured on AMD EPYC (Zen 3, AVX2, one thread, shared host;
+//! `cargo bench -p handgrad-benches --bench step -- "guard|two_layer_step"`): one verification of
+//! the two-layer net takes 63 µs at H = 50 and 147 µs at H = 100, beside 4.5 ms and 8.0 ms for one
+//! training step (1.4 % and 1.8 % of a step, once per 100 steps by default: 0.02 % of the run), and
+//! 1.3 ms at H = 300 (0.92 M parameters).
 //!
 //! Everything the loop carries between iterations besides the model is one [`RunState`] (the
 //! iteration counter, the generator, the optimizer and sampler states, the best parameters, the
@@ -81,6 +97,7 @@ mod confusion;
 mod dataset;
 mod error;
 mod eval;
+mod guard;
 mod history;
 mod model;
 mod sampler;
@@ -97,11 +114,12 @@ use handgrad_tensor::{Par, Scalar};
 
 use crate::params::Params;
 
-pub use config::{CheckAt, SolverConfig, TrainAccuracy, iterations_per_epoch};
+pub use config::{CheckAt, Guard, MAX_ITERS, SolverConfig, TrainAccuracy, iterations_per_epoch};
 pub use confusion::{ConfusionMatrix, confusion_matrix, predictions};
 pub use dataset::{Dataset, InMemory};
-pub use error::TrainError;
+pub use error::{Divergence, Kept, TrainError};
 pub use eval::{EVAL_CHUNK, EvalBuffers, Evaluation, Rows, accuracy, count_correct};
+pub use guard::{all_finite, first_non_finite};
 pub use history::{Check, History, Progress};
 pub use model::{Model, apply_update};
 pub use sampler::{SamplerState, Sampling};
@@ -152,8 +170,13 @@ impl Solver {
     /// its copy).
     ///
     /// # Errors
-    /// [`TrainError::Diverged`] when a minibatch loss is NaN or infinite (the model keeps the
-    /// parameters from before that iteration); [`TrainError::EmptyTrainingSet`].
+    /// [`TrainError::Diverged`] when the run diverges (module docs: the model keeps the last
+    /// verified parameters, the error carries the history); [`TrainError::NonFiniteStart`];
+    /// [`TrainError::EmptyTrainingSet`].
+    ///
+    /// # Panics
+    /// If the run has more than [`MAX_ITERS`] iterations.
+    #[track_caller]
     pub fn train<T, M, D, V>(
         &self,
         model: &mut M,
@@ -210,6 +233,7 @@ impl Solver {
         }
         let per_epoch = iterations_per_epoch(n, c.batch_size);
         let total = c.total_iters(n);
+        assert!(total <= MAX_ITERS, "Solver::run: {total} iterations, more than MAX_ITERS = {MAX_ITERS}");
         let mut update = c.update;
         let lr0 = update.lr();
         state.check_fits(model.params(), &update, per_epoch, total)?;
@@ -233,18 +257,30 @@ impl Solver {
             core::mem::swap(&mut step.states, &mut state.states);
             core::mem::swap(&mut step.sampler.state, &mut state.sampler);
         };
+        // The divergence guard watches from the parameters this call starts with (a resumed run's
+        // "initial" parameters are those of its checkpoint).
+        let mut watch = guard::Watch::new(c.guard, model.params())?;
         for t in state.done..total {
             let lr = c.schedule.lr_at(lr0, t, per_epoch);
             update.set_lr(lr);
             let loss = match step.run(model, train, &update, &mut state.rng, par, t) {
                 Ok(loss) => loss,
+                Err(TrainError::Diverged { loss, cause, .. }) => {
+                    hand_back(&mut step, state);
+                    return Err(watch.fail(t, lr, loss, cause, model.params_mut(), state.history.clone()));
+                }
                 Err(e) => {
                     hand_back(&mut step, state);
                     return Err(e);
                 }
             };
-            state.history.loss.push(loss);
             let checked = c.check_at.is_check(t, per_epoch, total);
+            let first = state.history.loss.first().copied().unwrap_or(loss);
+            if let Some(cause) = watch.after(t, loss, first, checked || t + 1 == total, model.params()) {
+                hand_back(&mut step, state);
+                return Err(watch.fail(t, lr, loss, cause, model.params_mut(), state.history.clone()));
+            }
+            state.history.loss.push(loss);
             if checked {
                 let mut ctx = CheckCtx { step: &mut step, eval: &mut eval, train, val };
                 let check = self.check(model, &mut ctx, t, per_epoch, lr, &mut state.rng, par);

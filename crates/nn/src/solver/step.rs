@@ -11,6 +11,7 @@
 //! gradient (a value of the parameters' type) and one optimizer state per parameter tensor — are
 //! created once; after the first iteration a step allocates nothing.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use handgrad_tensor::init::Rng;
@@ -19,7 +20,7 @@ use handgrad_tensor::{Matrix, Par, Scalar};
 use crate::optim::{Optimizer, UpdateRule, UpdateState};
 use crate::params::Params;
 use crate::solver::sampler::Sampler;
-use crate::solver::{Dataset, Model, Sampling, TrainError};
+use crate::solver::{Dataset, Divergence, Kept, Model, Sampling, TrainError};
 
 /// The buffers of a training iteration, and the iteration itself ([`Step::run`]).
 pub struct Step<T: Scalar, M: Model<T>> {
@@ -79,8 +80,9 @@ impl<T: Scalar, M: Model<T>> Step<T, M> {
     /// minibatch before the update.
     ///
     /// # Errors
-    /// [`TrainError::Diverged`] (naming `iteration` and the learning rate) when the loss is not
-    /// finite; the parameters are then left as they were.
+    /// [`TrainError::Diverged`] (naming `iteration` and the learning rate, with
+    /// [`Kept::BeforeUpdate`] and an empty history) when the loss is not finite; the parameters
+    /// are then left as they were.
     #[allow(clippy::too_many_arguments)]
     pub fn run<D: Dataset<T> + ?Sized>(
         &mut self,
@@ -95,7 +97,14 @@ impl<T: Scalar, M: Model<T>> Step<T, M> {
         let (x, y) = pick(self.sampler.sampling(), data, &self.x, &self.y);
         let loss = model.train_step(x, y, &mut self.cache, &mut self.grads, update, &mut self.states, rng, par);
         if !loss.is_finite() {
-            return Err(TrainError::Diverged { iteration, lr: update.lr(), loss });
+            return Err(TrainError::Diverged {
+                iteration,
+                lr: update.lr(),
+                loss,
+                cause: Divergence::NonFiniteLoss,
+                kept: Kept::BeforeUpdate,
+                history: Box::default(),
+            });
         }
         Ok(loss)
     }
