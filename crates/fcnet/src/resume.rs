@@ -8,7 +8,8 @@
 //!   "sampler_next", "best_check" (index into the checks, or null), "has_best"}`;
 //! - `resume.loss` `(1, done)` `F64`: the loss of every iteration;
 //! - `resume.checks` `(checks, 6)` `F64`: iteration, epoch, lr, train acc, val acc, val loss of each
-//!   check (NaN for a measurement not taken);
+//!   check (`NOT_TAKEN` = -1 for a measurement not taken: accuracies and losses are ≥ 0, and
+//!   checkpoint tensors must be finite);
 //! - `resume.sampler_order` `(1, n)` `F64`: a shuffled sampler's permutation (when it has one);
 //! - `resume.state.{i}.{v|cache|m}` in the net's scalar type, and `resume.state.{i}.adam`
 //!   `(1, 3)` `F64` = `[t, β₁ᵗ, β₂ᵗ]`: the optimizer state of parameter tensor `i`;
@@ -24,6 +25,9 @@ use handgrad_tensor::{Matrix, Scalar};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Checkpoint, CheckpointError, TensorSet};
+
+/// The value of a check's measurement that was not taken (an accuracy or loss is never negative).
+const NOT_TAKEN: f64 = -1.0;
 
 /// Metadata key of the state.
 pub const STATE_KEY: &str = "resume";
@@ -47,7 +51,7 @@ pub fn write_state<T: Scalar, P: Params<T>>(
 ) {
     let h = &state.history;
     set.push_row("resume.loss", &h.loss);
-    let opt = |v: Option<f64>| v.unwrap_or(f64::NAN);
+    let opt = |v: Option<f64>| v.unwrap_or(NOT_TAKEN);
     let checks: Vec<f64> = h
         .checks
         .iter()
@@ -201,7 +205,7 @@ fn read_update_state<T: Scalar>(
 }
 
 fn check_of_row(r: &[f64]) -> Check {
-    let opt = |v: f64| (!v.is_nan()).then_some(v);
+    let opt = |v: f64| (v != NOT_TAKEN).then_some(v);
     Check {
         iteration: r[0] as usize,
         epoch: r[1] as usize,
