@@ -1,5 +1,6 @@
 //! CIFAR-10 hot paths on the real data, beside one GEMM of the training step for scale:
-//! - gather of a random 200-row minibatch into f32 with the mean subtracted (HWC and CHW);
+//! - gather of a random 200-row minibatch into f32 with the mean subtracted (HWC and CHW; HWC
+//!   also on two threads, `Preprocess::gather_par`);
 //! - a full pass over the 50,000 training images (the pixel mean, and a chunked gather);
 //! - one `(200, 3072) · (3072, 100)` f32 GEMM (the first layer's forward at H = 100).
 //!
@@ -50,13 +51,15 @@ fn benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("cifar_gather_200");
     g.throughput(Throughput::Elements(BATCH as u64));
-    for layout in [Layout::Hwc, Layout::Chw] {
+    for (layout, threads) in [(Layout::Hwc, 1), (Layout::Chw, 1), (Layout::Hwc, 2)] {
         let pre = Preprocess::<f32>::new(&mean, layout);
+        let par = handgrad_tensor::gemm::par_for_threads(threads);
         let mut k = 0;
-        g.bench_function(format!("{layout:?}_f32"), |b| {
+        let name = if threads == 1 { format!("{layout:?}_f32") } else { format!("{layout:?}_f32_{threads}_threads") };
+        g.bench_function(name, |b| {
             b.iter(|| {
                 k = (k + 1) % batches.len();
-                pre.gather(&data.train, &batches[k], &mut x, &mut y);
+                pre.gather_par(&data.train, &batches[k], &mut x, &mut y, par);
             })
         });
     }

@@ -9,6 +9,12 @@
 //! with `OPENBLAS_NUM_THREADS` (and the MKL/OMP variables) set to the same thread count and reports
 //! its own seconds per iteration. handgrad's five GEMMs are also timed alone, on the same buffers,
 //! to show how far the step is from its physical floor.
+//!
+//! The table's header names the CPU (model and vector extensions, from `/proc/cpuinfo`) and the
+//! kernel path (`HANDGRAD_KERNELS`; a forced path the CPU cannot run is refused here, so numbers
+//! are never labelled with a path that did not run), and every GFLOP/s figure is also given as
+//! a fraction of `threads ×` this core's f32 FMA peak (`handgrad_tensor::cpu::fma_peak_gflops`,
+//! measured at the start and at the end; the larger is used). `--peak` only measures the peak.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,7 +36,7 @@ const BATCH: usize = 200;
 #[derive(clap::Args)]
 pub struct Args {
     /// Hidden sizes H to compare, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "50,100", value_parser = crate::args::hidden_size)]
+    #[arg(long, value_delimiter = ',', default_value = "50,100,300", value_parser = crate::args::hidden_size)]
     pub hidden: Vec<usize>,
     /// Thread counts, comma-separated; each side is pinned to the count (numpy through
     /// OPENBLAS_NUM_THREADS / MKL_NUM_THREADS / OMP_NUM_THREADS, handgrad through faer's `Par`).
@@ -60,6 +66,9 @@ pub struct Args {
     /// Skip numpy and time handgrad only.
     #[arg(long)]
     pub no_numpy: bool,
+    /// Only measure and print this core's f32 FMA peak on every kernel path the CPU supports.
+    #[arg(long)]
+    pub peak: bool,
 }
 
 /// One configuration's medians. The ratios are medians of the per-round ratios: each pair was
@@ -77,6 +86,11 @@ struct Row {
 
 /// Runs the comparison and prints the table.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let machine = Machine::describe()?;
+    println!("{}", machine.header());
+    if args.peak {
+        return Ok(());
+    }
     let dir = crate::fetch::cifar_dir(args.data.as_deref())?;
     let peer = if args.no_numpy { None } else { find_numpy(&args)? };
     let data = CifarData::open(&dir, SplitConfig::default())
@@ -119,8 +133,76 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             });
         }
     }
-    print_table(&rows, args.iters, args.rounds);
+    let peak = machine.peak.max(Machine::peak_now().unwrap_or(0.0));
+    print_table(&rows, args.iters, args.rounds, &machine, peak);
     Ok(())
+}
+
+/// The CPU, the kernel path and this core's FMA peak, for the table's header.
+struct Machine {
+    model: String,
+    extensions: String,
+    selection: &'static handgrad_tensor::kernels::Selection,
+    /// GFLOP/s on the best SIMD path (0 when there is none).
+    peak: f64,
+    peak_lines: Vec<String>,
+}
+
+impl Machine {
+    /// Reads `/proc/cpuinfo`, resolves the kernel path (refusing a forced path the CPU lacks)
+    /// and measures the peak on every supported SIMD path.
+    fn describe() -> anyhow::Result<Self> {
+        use handgrad_tensor::cpu::{KernelPath, fma_peak_gflops};
+        let selection = handgrad_tensor::kernels::selection();
+        if let Some(why) = &selection.fallback {
+            bail!(
+                "{why}: refusing to measure one path under another's name; unset HANDGRAD_KERNELS or pick a path this CPU supports"
+            );
+        }
+        let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let field = |name: &str| {
+            info.lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        };
+        let flags = field("flags").unwrap_or_default();
+        let wanted = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni"];
+        let extensions: Vec<&str> = wanted.into_iter().filter(|w| flags.split_whitespace().any(|f| f == *w)).collect();
+        let mut peak_lines = Vec::new();
+        let mut peak = 0.0f64;
+        for path in KernelPath::ALL {
+            if let Some(g) = fma_peak_gflops(path) {
+                peak_lines.push(format!("{path} {g:.1} GFLOP/s"));
+                peak = peak.max(g);
+            }
+        }
+        Ok(Machine {
+            model: field("model name").unwrap_or_else(|| "unknown CPU".into()),
+            extensions: extensions.join(" "),
+            selection,
+            peak,
+            peak_lines,
+        })
+    }
+
+    /// The best SIMD path's peak measured again (the host's speed drifts).
+    fn peak_now() -> Option<f64> {
+        handgrad_tensor::cpu::fma_peak_gflops(handgrad_tensor::cpu::KernelPath::best())
+    }
+
+    fn header(&self) -> String {
+        let sel = self.selection;
+        let asked = sel.requested.as_deref().map(|r| format!(" (HANDGRAD_KERNELS={r})")).unwrap_or_default();
+        format!(
+            "CPU: {} [{}], {} logical CPUs; kernel path: {}{asked}; single-core f32 FMA peak: {}",
+            self.model,
+            self.extensions,
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            sel.active,
+            if self.peak_lines.is_empty() { "n/a".into() } else { self.peak_lines.join(", ") }
+        )
+    }
 }
 
 /// Finds the numpy script and checks that the interpreter has numpy; `None` (with a clear
@@ -226,30 +308,53 @@ fn median(v: &mut [f64]) -> f64 {
     if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
 }
 
-fn print_table(rows: &[Row], iters: usize, rounds: usize) {
+fn print_table(rows: &[Row], iters: usize, rounds: usize, machine: &Machine, peak: f64) {
     println!();
+    println!("{}", machine.header());
     println!("medians of {rounds} alternating rounds of {iters} steps each (batch {BATCH}, f32, 3072→H→10);");
-    println!("the two ratios are medians of the per-round ratios");
+    println!("the two ratios are medians of the per-round ratios; % = GFLOP/s / (threads × {peak:.1} GFLOP/s peak)");
     println!(
-        "{:>4} {:>7} | {:>12} {:>9} {:>8} | {:>11} {:>12} | {:>11} {:>14}",
-        "H", "threads", "handgrad ms", "images/s", "GFLOP/s", "numpy ms", "numpy/handgr", "GEMMs ms", "step/GEMMs"
+        "{:>4} {:>7} | {:>12} {:>9} {:>8} {:>5} | {:>11} {:>6} {:>12} | {:>11} {:>6} {:>14}",
+        "H",
+        "threads",
+        "handgrad ms",
+        "images/s",
+        "GFLOP/s",
+        "%",
+        "numpy ms",
+        "%",
+        "numpy/handgr",
+        "GEMMs ms",
+        "%",
+        "step/GEMMs"
     );
     for r in rows {
-        let gflops = step_flops(r.hidden) as f64 / (r.ours_ms * 1e6);
-        let (np, ratio) = match (r.numpy_ms, r.numpy_ratio) {
-            (Some(n), Some(q)) => (format!("{n:.3}"), format!("{q:.2}x")),
-            _ => ("n/a".into(), "n/a".into()),
+        let flops = step_flops(r.hidden) as f64;
+        let gflops = flops / (r.ours_ms * 1e6);
+        let pct = |ms: f64| {
+            if peak > 0.0 {
+                format!("{:.0}", 100.0 * flops / (ms * 1e6) / (peak * r.threads as f64))
+            } else {
+                "n/a".into()
+            }
+        };
+        let (np, np_pct, ratio) = match (r.numpy_ms, r.numpy_ratio) {
+            (Some(n), Some(q)) => (format!("{n:.3}"), pct(n), format!("{q:.2}x")),
+            _ => ("n/a".into(), "n/a".into(), "n/a".into()),
         };
         println!(
-            "{:>4} {:>7} | {:>12.3} {:>9.0} {:>8.1} | {:>11} {:>12} | {:>11.3} {:>13.2}x",
+            "{:>4} {:>7} | {:>12.3} {:>9.0} {:>8.1} {:>5} | {:>11} {:>6} {:>12} | {:>11.3} {:>6} {:>13.2}x",
             r.hidden,
             r.threads,
             r.ours_ms,
             BATCH as f64 / (r.ours_ms * 1e-3),
             gflops,
+            pct(r.ours_ms),
             np,
+            np_pct,
             ratio,
             r.gemm_ms,
+            pct(r.gemm_ms),
             r.gemm_ratio
         );
     }

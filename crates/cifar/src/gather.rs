@@ -9,12 +9,18 @@
 //! row. Per image it reads 3 KiB and writes 12 KiB (f32), both L1-resident, in three sequential
 //! input streams and one sequential output stream (plus the mean, stored in output order), so no
 //! blocking is needed: the loop walks pixels `p = 0..1024` and writes `out[3p..3p+3]`.
+//!
+//! The interleave has three builds, chosen by the kernel path of `handgrad_tensor::kernels`
+//! (the CPU, or `HANDGRAD_KERNELS`): `portable` (x86-64 baseline), `avx2`, `avx512`.
+//! [`Preprocess::gather_par`] splits the rows of a batch over threads: each row is written by
+//! exactly one thread with the same code, so the batch has the same bytes for any thread count.
 
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use handgrad_tensor::{Matrix, Scalar};
+use handgrad_tensor::kernels::{self, KernelPath};
+use handgrad_tensor::{Matrix, Par, Scalar};
 
 use crate::mean::{Layout, PixelMean};
 use crate::record::{IMAGE_BYTES, PLANE, Record};
@@ -52,10 +58,17 @@ impl<T: Scalar> Preprocess<T> {
     #[inline]
     #[track_caller]
     pub fn write_row(&self, record: &Record, out: &mut [T]) {
+        self.write_row_on(kernels::active(), record, out);
+    }
+
+    /// [`Preprocess::write_row`] with the build of the HWC interleave for `path`.
+    #[inline]
+    #[track_caller]
+    fn write_row_on(&self, path: KernelPath, record: &Record, out: &mut [T]) {
         assert_eq!(out.len(), IMAGE_BYTES, "Preprocess::write_row: row has {} values, needs {IMAGE_BYTES}", out.len());
         match self.layout {
             Layout::Chw => self.row_chw(&record.pixels, out),
-            Layout::Hwc => self.row_hwc(&record.pixels, out),
+            Layout::Hwc => self.row_hwc(path, &record.pixels, out),
         }
     }
 
@@ -65,10 +78,11 @@ impl<T: Scalar> Preprocess<T> {
         }
     }
 
-    fn row_hwc(&self, px: &[u8; IMAGE_BYTES], out: &mut [T]) {
+    fn row_hwc(&self, path: KernelPath, px: &[u8; IMAGE_BYTES], out: &mut [T]) {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw") {
-            // SAFETY: `hwc_avx512` only requires AVX-512F/BW, which the CPU was just detected to have.
+        if path == KernelPath::Avx512 && std::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: `hwc_avx512` only requires AVX-512F/BW: the avx512 path implies AVX-512F
+            // (`KernelPath::is_supported`), and AVX-512BW was just detected.
             #[allow(unsafe_code)]
             unsafe {
                 hwc_avx512(px, &self.mean, out)
@@ -76,14 +90,16 @@ impl<T: Scalar> Preprocess<T> {
             return;
         }
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: `hwc_avx2` only requires AVX2, which the CPU was just detected to have.
+        if path != KernelPath::Portable {
+            // SAFETY: `hwc_avx2` only requires AVX2, which both SIMD paths imply
+            // (`KernelPath::is_supported`).
             #[allow(unsafe_code)]
             unsafe {
                 hwc_avx2(px, &self.mean, out)
             };
             return;
         }
+        let _ = path;
         hwc_interleave(px, &self.mean, out);
     }
 
@@ -95,17 +111,64 @@ impl<T: Scalar> Preprocess<T> {
     /// If any index is `>= records.len()`.
     #[track_caller]
     pub fn gather(&self, records: &Records, rows: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>) {
+        self.gather_par(records, rows, x, y, Par::Seq);
+    }
+
+    /// [`Preprocess::gather`] with the rows split over `par`'s threads (`Par::Rayon(t)`: `t`
+    /// contiguous blocks of rows run by rayon, with no allocation; `Par::Seq`: the calling thread). The
+    /// result is the same, byte for byte, for every thread count: each row is converted by the
+    /// same code wherever it runs. Batches under 16 rows per thread stay on one thread.
+    ///
+    /// # Panics
+    /// If any index is `>= records.len()` (checked before any work).
+    #[track_caller]
+    pub fn gather_par(&self, records: &Records, rows: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, par: Par) {
+        if let Some(&bad) = rows.iter().find(|&&i| i >= records.len()) {
+            panic!("Preprocess::gather: row {bad} outside 0..{}", records.len());
+        }
         x.resize(rows.len(), IMAGE_BYTES);
         y.clear();
-        let out = x.as_mut_slice().chunks_exact_mut(IMAGE_BYTES);
-        for (k, (&i, o)) in rows.iter().zip(out).enumerate() {
+        y.extend(rows.iter().map(|&i| usize::from(records.label(i))));
+        // Read once here: threads of the pool do not inherit a path forced on this one.
+        let path = kernels::active();
+        let out = x.as_mut_slice();
+        #[cfg(feature = "std")]
+        self.gather_split(path, records, rows, out, par.degree().min(rows.len() / MIN_ROWS_PER_THREAD));
+        // Threads need std (rayon); without it the batch is gathered on this thread.
+        #[cfg(not(feature = "std"))]
+        {
+            let _ = par;
+            self.gather_rows(path, records, rows, out);
+        }
+    }
+
+    /// [`Preprocess::gather_rows`] on `threads` blocks of rows, split in halves by `rayon::join`
+    /// (which, unlike spawning, allocates nothing).
+    #[cfg(feature = "std")]
+    fn gather_split(&self, path: KernelPath, records: &Records, rows: &[usize], out: &mut [T], threads: usize) {
+        if threads <= 1 {
+            return self.gather_rows(path, records, rows, out);
+        }
+        let left = threads / 2;
+        let mid = rows.len() * left / threads;
+        let (rows_l, rows_r) = rows.split_at(mid);
+        let (out_l, out_r) = out.split_at_mut(mid * IMAGE_BYTES);
+        rayon::join(
+            || self.gather_split(path, records, rows_l, out_l, left),
+            || self.gather_split(path, records, rows_r, out_r, threads - left),
+        );
+    }
+
+    /// Writes the rows of records `rows` into `out` (`rows.len() × 3072` values), prefetching
+    /// ahead; the indices are valid (checked by the caller).
+    fn gather_rows(&self, path: KernelPath, records: &Records, rows: &[usize], out: &mut [T]) {
+        for (k, (&i, o)) in rows.iter().zip(out.chunks_exact_mut(IMAGE_BYTES)).enumerate() {
             // Random records of a 150 MB mapping: ask for the record PREFETCH_AHEAD rows on while
             // this one is converted, so its DRAM (and page-walk) latency overlaps the work.
             if let Some(&ahead) = rows.get(k + PREFETCH_AHEAD) {
                 prefetch_record(records.record(ahead));
             }
-            self.write_row(records.record(i), o);
-            y.push(usize::from(records.label(i)));
+            self.write_row_on(path, records.record(i), o);
         }
     }
 
@@ -159,6 +222,10 @@ impl<T: Scalar> Preprocess<T> {
 
 /// How many rows ahead [`Preprocess::gather`] prefetches.
 const PREFETCH_AHEAD: usize = 2;
+
+/// Fewest rows [`Preprocess::gather_par`] gives a thread of its own.
+#[cfg(feature = "std")]
+const MIN_ROWS_PER_THREAD: usize = 16;
 
 /// Hint the CPU to bring `record` (49 cache lines) into cache; a no-op off x86-64.
 #[inline]
@@ -249,6 +316,29 @@ mod tests {
             };
             assert_eq!(a, c);
         }
+    }
+
+    #[test]
+    #[cfg(feature = "std")]
+    fn two_threads_gather_the_same_bytes() {
+        let recs = records();
+        let pre = Preprocess::<f32>::new(&PixelMean::of(&recs, 0..3), Layout::Hwc);
+        let rows: Vec<usize> = (0..203).map(|i| (i * 7) % 3).collect();
+        let (mut x1, mut y1, mut x2, mut y2) = (Matrix::zeros(0, 0), Vec::new(), Matrix::zeros(0, 0), Vec::new());
+        pre.gather(&recs, &rows, &mut x1, &mut y1);
+        for threads in [2, 3] {
+            pre.gather_par(&recs, &rows, &mut x2, &mut y2, Par::rayon(threads));
+            assert!(x1 == x2 && y1 == y2, "{threads} threads");
+        }
+        assert_eq!(x1.get(5, 7), f32::from(recs.record(rows[5]).pixel(0, 2, 1)) - pre.mean()[7]);
+    }
+
+    #[test]
+    #[should_panic(expected = "row 3 outside 0..3")]
+    fn an_index_past_the_end_panics_before_any_work() {
+        let recs = records();
+        let pre = Preprocess::<f32>::new(&PixelMean::zero(), Layout::Hwc);
+        pre.gather_par(&recs, &[0, 3], &mut Matrix::zeros(0, 0), &mut Vec::new(), Par::Seq);
     }
 
     #[test]

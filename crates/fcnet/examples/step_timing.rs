@@ -1,10 +1,10 @@
-//! Times the two-layer training step on real CIFAR-10 (batch 200, f32, one thread), phase by
+//! Times the two-layer training step on real CIFAR-10 (batch 200, f32, one thread by default), phase by
 //! phase, on the buffers of the step fixture training runs (`handgrad_nn::solver::Step`): the
 //! gather (`Step::draw`), the unfused step (`loss_and_grads`, then the SGD update of every tensor)
 //! and the fused `train_step` on the same batch, next to the step's five GEMMs alone (median of
 //! the timed steps).
 //!
-//! `cargo run --release -p handgrad-fcnet --example step_timing -- <cifar-10-batches-bin> [H] [steps]`
+//! `cargo run --release -p handgrad-fcnet --example step_timing -- <cifar-10-batches-bin> [H] [steps] [threads]`
 
 use std::time::Instant;
 
@@ -12,7 +12,7 @@ use handgrad_cifar::{Layout, SplitConfig};
 use handgrad_fcnet::{CifarData, StepGemms, TwoLayerConfig, TwoLayerNet};
 use handgrad_nn::optim::{Sgd, UpdateRule};
 use handgrad_nn::solver::{Model, Sampling, Step, apply_update};
-use handgrad_tensor::Par;
+use handgrad_tensor::gemm::par_for_threads;
 use handgrad_tensor::init::rng_from_seed;
 
 fn median(v: &mut [f64]) -> f64 {
@@ -22,15 +22,16 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let dir = args.next().expect("usage: step_timing <cifar-10-batches-bin> [H] [steps]");
+    let dir = args.next().expect("usage: step_timing <cifar-10-batches-bin> [H] [steps] [threads]");
     let h: usize = args.next().map_or(50, |s| s.parse().expect("H"));
     let steps: usize = args.next().map_or(200, |s| s.parse().expect("steps"));
+    let threads: usize = args.next().map_or(1, |s| s.parse().expect("threads"));
     let data = CifarData::open(dir.as_ref(), SplitConfig::default()).expect("open CIFAR-10");
     let pre = data.preprocess::<f32>(Layout::Hwc);
     let train = data.samples(&pre).0;
     let mut rng = rng_from_seed(0);
     let mut net = TwoLayerNet::<f32>::new(&TwoLayerConfig::cifar(h, 0.25), &mut rng);
-    let (batch, par) = (200, Par::Seq);
+    let (batch, par) = (200, par_for_threads(threads));
     let update = UpdateRule::Sgd(Sgd::new(1e-4));
     let mut step = Step::new(&net, &update, Sampling::WithReplacement, batch);
     let (mut t_gather, mut t_loss, mut t_sgd, mut t_fused, mut t_gemm) = (vec![], vec![], vec![], vec![], vec![]);
@@ -59,7 +60,7 @@ fn main() {
     }
     let (g, l, u) = (median(&mut t_gather), median(&mut t_loss), median(&mut t_sgd));
     let (f, m) = (median(&mut t_fused), median(&mut t_gemm));
-    println!("H = {h}, batch {batch}, f32, 1 thread, median of {steps} steps (ms):");
+    println!("H = {h}, batch {batch}, f32, {threads} thread(s), median of {steps} steps (ms):");
     println!("  gather {g:.3} | forward+loss+backward {l:.3} | sgd {u:.3} | unfused step {:.3}", g + l + u);
     println!("  fused train_step (forward+loss+backward+sgd) {f:.3} | fused step with gather {:.3}", g + f);
     println!("  the step's five GEMMs alone {m:.3}; fused step / GEMMs = {:.2}", (g + f) / m);

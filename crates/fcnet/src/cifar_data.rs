@@ -120,16 +120,60 @@ impl<T: Scalar> Dataset<T> for CifarSplit<'_, T> {
     }
 
     #[track_caller]
-    fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, _par: Par) {
+    fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, par: Par) {
         let n = self.rows.len();
         assert!(idx.iter().all(|&i| i < n), "CifarSplit::gather: an index is outside the split's {n} rows");
         if self.rows.start == 0 {
-            self.pre.gather(self.records, idx, x, y);
+            self.pre.gather_par(self.records, idx, x, y, par);
             return;
         }
         let mut rows = self.scratch.borrow_mut();
         rows.clear();
         rows.extend(idx.iter().map(|&i| self.rows.start + i));
-        self.pre.gather(self.records, &rows, x, y);
+        self.pre.gather_par(self.records, &rows, x, y, par);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use handgrad_cifar::RECORD_BYTES;
+
+    /// 120 records of pseudo-random pixels and labels (a unit test's stand-in for the files).
+    fn records() -> Records {
+        let mut bytes = vec![0u8; 120 * RECORD_BYTES];
+        let mut state = 0x9e37_79b9_u32;
+        for (i, b) in bytes.iter_mut().enumerate() {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *b = if i % RECORD_BYTES == 0 { (state >> 24) as u8 % 10 } else { (state >> 24) as u8 };
+        }
+        let mut recs = Records::new();
+        recs.push_owned("synthetic.bin", bytes, false).unwrap();
+        recs
+    }
+
+    #[test]
+    fn gather_on_two_threads_writes_the_same_batch_as_one() {
+        let recs = records();
+        let mean = PixelMean::of(&recs, 0..100);
+        let pre = Preprocess::<f32>::new(&mean, Layout::Hwc);
+        // A split that does not start at record 0 (the validation split's case) and one that does.
+        for rows in [0..100, 100..120] {
+            let split = CifarSplit::new(&recs, rows.clone(), &pre);
+            let idx: Vec<usize> = (0..64).map(|i| (i * 7) % rows.len()).collect();
+            let (mut x1, mut y1, mut x2, mut y2) = (Matrix::zeros(0, 0), vec![], Matrix::zeros(0, 0), vec![]);
+            split.gather(&idx, &mut x1, &mut y1, Par::Seq);
+            split.gather(&idx, &mut x2, &mut y2, Par::rayon(2));
+            let expected: Vec<usize> = idx.iter().map(|&i| rows.start + i).collect();
+            let (mut x0, mut y0) = (Matrix::zeros(0, 0), vec![]);
+            pre.gather(&recs, &expected, &mut x0, &mut y0);
+            assert_eq!((x1.shape(), &y1), (x0.shape(), &y0), "rows {rows:?}: one thread");
+            assert!(x1.as_slice().iter().zip(x0.as_slice()).all(|(a, b)| a.to_bits() == b.to_bits()));
+            assert_eq!((x2.shape(), &y2), (x1.shape(), &y1), "rows {rows:?}: two threads");
+            assert!(
+                x2.as_slice().iter().zip(x1.as_slice()).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "rows {rows:?}: two threads wrote other bytes than one"
+            );
+        }
     }
 }

@@ -12,20 +12,52 @@
 //! faster). The transposes are views (no copies); faer packs its operands itself.
 //!
 //! [`matmul_tn_axpy`] and [`matmul_tn_sgd`] fold what follows a weight gradient (its L2 term; the
-//! SGD step and the penalty's value) into the product's store where the skinny kernel applies.
+//! SGD step and the penalty's value) into the product's store where handgrad's kernels apply.
 //!
-//! **Skinny weight gradients.** When the element type is `f32`, the output has at most 128
-//! columns and the CPU has AVX-512F, [`matmul_tn`] runs handgrad's own register-tiled kernel
-//! (`skinny.rs`) instead of faer: that is the weight gradient `xᵀ · dh` of a hidden layer of
-//! width ≤ 128, half of a CIFAR training step's FLOPs, which the kernel computes faster than faer
-//! at these shapes (`cargo bench -p handgrad-benches --bench gemm`: `weight_grad_*` against
-//! `weight_grad_faer_*`, side by side). With `Par::Rayon(t)` the output
-//! rows are split into `t` blocks run by rayon. Everything else, including the forward `x · w`
-//! (where faer was as fast or faster), goes to faer, followed by [`crate::cpu::zero_upper`].
+//! **Which code computes a product.** Every helper hands its product to the element type's
+//! hook, [`Scalar::kernel_product`]: f64 always goes to faer; f32 asks the dispatcher of
+//! [`crate::kernels`], which looks at the *kernel path* — chosen once per process from the CPU
+//! and the environment variable **`HANDGRAD_KERNELS`** (`portable`, `avx2`, `avx512`, or `auto`,
+//! the default: the best the CPU has) — and at the shape:
+//!
+//! | path | runs on handgrad's kernels (f32) | everything else |
+//! | --- | --- | --- |
+//! | `avx512` (AVX-512F) | weight gradients `aᵀ·b` (+ fused epilogues), 1–128 columns: `skinny.rs` | faer |
+//! | `avx2` (AVX2 + FMA) | weight gradients `aᵀ·b` (+ fused epilogues) ≥ 48 columns, any width, and the forward `a·b` at 49–50 columns: `kernels/avx2.rs` | faer |
+//! | `portable` | nothing | faer |
+//!
+//! Forcing a path the CPU lacks falls back to the best one it has, with a message on stderr
+//! (see [`crate::kernels`]); tests and benchmarks force a path per thread with
+//! [`crate::kernels::with_path`]. The choice of kernel or faer per shape was measured, side by
+//! side in one run, on the 2-core AMD EPYC (Zen 3, AVX2 + FMA, no AVX-512) of issue 13, one thread
+//! (`cargo run --release -p handgrad-tensor --example gemm_ab -- 150 50,100,300 portable,avx2`:
+//! the paths alternate call by call, preempted calls are dropped; GFLOP/s best / median, FMA peak
+//! 98–104 GFLOP/s). The host was shared by other agents' builds (load 4–9 on 2 cores), so only
+//! the columns of one row compare, and repeats of a row varied by up to 1.3×:
+//!
+//! | product (f32) | faer 0.24 | AVX2 kernel | kernel / faer (medians) |
+//! | --- | ---: | ---: | ---: |
+//! | `(3072, 200)ᵀ·(200, 50)` weight gradient | 50.3 / 35.4 | **67.9 / 52.0** | 1.47× |
+//! | `(3072, 200)ᵀ·(200, 100)` | 57.2 / 37.9 | **65.3 / 51.8** | 1.37× (0.97–1.37× over 4 runs) |
+//! | `(3072, 200)ᵀ·(200, 300)` | 54.1 / 42.3 | **71.9 / 62.0** | 1.47× |
+//! | `(200, 3072)·(3072, 50)` forward | 70.6 / 66.0 | **81.6 / 75.1** | 1.14× (1.06–1.14×) |
+//! | `(200, 3072)·(3072, 100)` | **74.2 / 65.3** | 66.7 / 51.9 | 0.80× (0.80–0.89×) |
+//! | `(200, 3072)·(3072, 300)` | **64.4 / 61.4** | 60.7 / 54.2 | 0.88× (0.85–1.01×) |
+//! | forward at 18, 34, 66, 82, 98 columns | | | 0.81–1.08× |
+//! | `(200, 50)·(50, 10)`, `(50, 200)ᵀ·(200, 10)`, `(200, 10)·(50, 10)ᵀ` | **26–28 / 17** | 16–21 / 10–15 | 0.6–0.9× |
+//! | `(3072, 200)ᵀ·(200, 16…40)` | 48–56 / 27–42 | 38–51 / 29–44 | a draw |
+//!
+//! The criterion benchmark `cargo bench -p handgrad-benches --bench gemm` times every path and
+//! faer side by side for the record (see the README's speed section).
+//!
+//! With `Par::Rayon(t)` the kernels split the output rows into `t` blocks run by rayon (the
+//! same bits as one thread on the AVX2 path); faer splits its own way. Every faer call is
+//! followed by [`crate::cpu::zero_upper`].
 
 use faer::linalg::matmul::matmul as faer_matmul;
 pub use faer::{Accum, Par};
 
+use crate::kernels::route::Product;
 use crate::{Matrix, Scalar};
 
 /// Floating-point operations of one `(m, k) · (k, n)` product: `2·m·k·n`.
@@ -46,6 +78,9 @@ pub fn matmul<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>, accum:
         a.shape(),
         b.shape()
     );
+    if T::kernel_product(Product::Nn { c, a, b, accum }, par).is_some() {
+        return;
+    }
     faer_matmul(c.as_faer_mut(), accum, a.as_faer(), b.as_faer(), T::ONE, par);
     crate::cpu::zero_upper();
 }
@@ -63,6 +98,9 @@ pub fn matmul_nt<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>, acc
         a.shape(),
         b.shape()
     );
+    if T::kernel_product(Product::Nt { c, a, b, accum }, par).is_some() {
+        return;
+    }
     faer_matmul(c.as_faer_mut(), accum, a.as_faer(), b.as_faer().transpose(), T::ONE, par);
     crate::cpu::zero_upper();
 }
@@ -80,7 +118,7 @@ pub fn matmul_tn<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>, acc
         a.shape(),
         b.shape()
     );
-    if skinny::try_tn(c, a, b, accum, None, par) {
+    if T::kernel_product(Product::Tn { c, a, b, accum, plus: None }, par).is_some() {
         return;
     }
     faer_matmul(c.as_faer_mut(), accum, a.as_faer().transpose(), b.as_faer(), T::ONE, par);
@@ -103,7 +141,7 @@ pub fn matmul_tn_axpy<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>
         b.shape(),
         w.shape()
     );
-    if skinny::try_tn(c, a, b, Accum::Replace, Some((alpha, w)), par) {
+    if T::kernel_product(Product::Tn { c, a, b, accum: Accum::Replace, plus: Some((alpha, w)) }, par).is_some() {
         return;
     }
     matmul_tn(c, a, b, Accum::Replace, par);
@@ -138,7 +176,7 @@ pub fn matmul_tn_sgd<T: Scalar>(
         b.shape(),
         w.shape()
     );
-    if let Some(sum_sq) = skinny::try_tn_sgd(c, w, a, b, reg, lr, par) {
+    if let Some(sum_sq) = T::kernel_product(Product::TnSgd { c, w, a, b, reg, lr }, par) {
         return sum_sq;
     }
     let sum_sq = crate::ops::sum_squares(w).to_f64();
@@ -152,155 +190,4 @@ pub fn matmul_tn_sgd<T: Scalar>(
 #[cfg(feature = "std")]
 pub fn par_for_threads(threads: usize) -> Par {
     if threads <= 1 { Par::Seq } else { Par::rayon(threads) }
-}
-
-/// Routing to the skinny AVX-512 kernels: `true` when the product was computed there.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-mod skinny {
-    use core::any::Any;
-    use core::ops::Range;
-
-    use super::{Accum, Par};
-    use crate::{Matrix, Scalar, skinny as kernel};
-
-    /// `c (+)= aᵀ · b [+ alpha · w]` on the skinny kernel, if it applies.
-    pub(super) fn try_tn<T: Scalar>(
-        c: &mut Matrix<T>,
-        a: &Matrix<T>,
-        b: &Matrix<T>,
-        accum: Accum,
-        plus: Option<(T, &Matrix<T>)>,
-        par: Par,
-    ) -> bool {
-        let Some((c, a, b)) = as_f32(c, a, b) else { return false };
-        let plus = match plus {
-            None => None,
-            Some((alpha, w)) => {
-                let Some(w) = (w as &dyn Any).downcast_ref::<Matrix<f32>>() else { return false };
-                Some((alpha.to_f64() as f32, w.as_slice()))
-            }
-        };
-        let (m, n) = (a.cols(), b.cols());
-        let (a, b) = (a.as_slice(), b.as_slice());
-        split_rows(c, None, par, &|c_rows, _, rows| {
-            kernel::matmul_tn(c_rows, rows, a, m, b, n, add(accum), plus);
-            0.0
-        });
-        true
-    }
-
-    /// `c = aᵀ · b + reg · w; w -= lr · c` on the skinny kernel, if it applies: `Some(Σ w²)`.
-    pub(super) fn try_tn_sgd<T: Scalar>(
-        c: &mut Matrix<T>,
-        w: &mut Matrix<T>,
-        a: &Matrix<T>,
-        b: &Matrix<T>,
-        reg: T,
-        lr: T,
-        par: Par,
-    ) -> Option<f64> {
-        let (c, a, b) = as_f32(c, a, b)?;
-        let w = (w as &mut dyn Any).downcast_mut::<Matrix<f32>>()?;
-        let (m, n) = (a.cols(), b.cols());
-        let (a, b) = (a.as_slice(), b.as_slice());
-        let (reg, lr) = (reg.to_f64() as f32, lr.to_f64() as f32);
-        Some(split_rows(c, Some(w.as_mut_slice()), par, &|c_rows, w_rows, rows| {
-            let w_rows = w_rows.expect("split_rows passes w's rows");
-            kernel::matmul_tn_sgd(c_rows, w_rows, rows, a, m, b, n, reg, lr)
-        }))
-    }
-
-    fn add(accum: Accum) -> bool {
-        matches!(accum, Accum::Add)
-    }
-
-    /// The f32 views when the kernel applies: f32, 1 ≤ n ≤ 128, a non-empty output, AVX-512F.
-    #[allow(clippy::type_complexity)]
-    fn as_f32<'a, T: Scalar>(
-        c: &'a mut Matrix<T>,
-        a: &'a Matrix<T>,
-        b: &'a Matrix<T>,
-    ) -> Option<(&'a mut Matrix<f32>, &'a Matrix<f32>, &'a Matrix<f32>)> {
-        if c.cols() == 0 || c.cols() > kernel::MAX_N || c.rows() == 0 || !kernel::available() {
-            return None;
-        }
-        let c = (c as &mut dyn Any).downcast_mut::<Matrix<f32>>()?;
-        let a = (a as &dyn Any).downcast_ref::<Matrix<f32>>()?;
-        let b = (b as &dyn Any).downcast_ref::<Matrix<f32>>()?;
-        Some((c, a, b))
-    }
-
-    /// A kernel call on a block of rows: `(c_rows, w_rows, rows) → partial result`.
-    type RowsFn<'a> = dyn Fn(&mut [f32], Option<&mut [f32]>, Range<usize>) -> f64 + Sync + 'a;
-
-    /// Run `f` on row blocks of `c` (and of `w`, laid out like `c`): one block for `Par::Seq`,
-    /// `t` blocks in rayon for `Par::Rayon(t)`. Returns the sum of the blocks' results.
-    fn split_rows(c: &mut Matrix<f32>, w: Option<&mut [f32]>, par: Par, f: &RowsFn<'_>) -> f64 {
-        let (m, n) = c.shape();
-        let threads = match par {
-            Par::Seq => 1,
-            Par::Rayon(t) => t.get().min(m.div_ceil(64)).max(1),
-        };
-        split(c.as_mut_slice(), w, 0..m, n, threads, f)
-    }
-
-    fn split(
-        c: &mut [f32],
-        w: Option<&mut [f32]>,
-        rows: Range<usize>,
-        n: usize,
-        threads: usize,
-        f: &RowsFn<'_>,
-    ) -> f64 {
-        if threads <= 1 {
-            return f(c, w, rows);
-        }
-        // Split at a multiple of 16 rows, in proportion to the threads on each side.
-        let left_threads = threads / 2;
-        let mid = rows.start + (rows.len() * left_threads / threads).next_multiple_of(16).min(rows.len());
-        let at = (mid - rows.start) * n;
-        let (left, right) = c.split_at_mut(at);
-        let (w_left, w_right) = match w {
-            Some(w) => {
-                let (l, r) = w.split_at_mut(at);
-                (Some(l), Some(r))
-            }
-            None => (None, None),
-        };
-        let (a, b) = rayon::join(
-            || split(left, w_left, rows.start..mid, n, left_threads, f),
-            || split(right, w_right, mid..rows.end, n, threads - left_threads, f),
-        );
-        a + b
-    }
-}
-
-/// Without std (no CPU detection) or off x86-64, everything goes to faer.
-#[cfg(not(all(feature = "std", target_arch = "x86_64")))]
-mod skinny {
-    use super::{Accum, Par};
-    use crate::{Matrix, Scalar};
-
-    pub(super) fn try_tn<T: Scalar>(
-        _: &mut Matrix<T>,
-        _: &Matrix<T>,
-        _: &Matrix<T>,
-        _: Accum,
-        _: Option<(T, &Matrix<T>)>,
-        _: Par,
-    ) -> bool {
-        false
-    }
-
-    pub(super) fn try_tn_sgd<T: Scalar>(
-        _: &mut Matrix<T>,
-        _: &mut Matrix<T>,
-        _: &Matrix<T>,
-        _: &Matrix<T>,
-        _: T,
-        _: T,
-        _: Par,
-    ) -> Option<f64> {
-        None
-    }
 }

@@ -47,6 +47,7 @@ pub mod cpu;
 pub mod gemm;
 pub mod gradcheck;
 pub mod init;
+pub mod kernels;
 pub mod linalg;
 pub mod matrix;
 pub mod ops;

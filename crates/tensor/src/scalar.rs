@@ -39,10 +39,20 @@ pub trait Scalar:
     fn min(self, other: Self) -> Self;
     /// `true` unless NaN or ±∞.
     fn is_finite(self) -> bool;
+    /// The hook of [`crate::gemm`]'s helpers: runs `product` on handgrad's own kernels if one
+    /// applies, returning `Some(Σ w²)` for the fused SGD step and `Some(0.0)` otherwise, or
+    /// `None` to let faer compute it. f64 (and any other type) answers `None`; f32 asks the
+    /// dispatcher of [`crate::kernels`] (the active path and the shape decide).
+    #[doc(hidden)]
+    #[inline]
+    fn kernel_product(product: crate::kernels::route::Product<'_, Self>, par: faer::Par) -> Option<f64> {
+        let _ = (product, par);
+        None
+    }
 }
 
 macro_rules! impl_scalar {
-    ($t:ty, $name:literal, $exp:ident, $ln:ident, $sqrt:ident, $tanh:ident) => {
+    ($t:ty, $name:literal, $exp:ident, $ln:ident, $sqrt:ident, $tanh:ident, { $($hook:tt)* }) => {
         impl Scalar for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -99,9 +109,15 @@ macro_rules! impl_scalar {
             fn is_finite(self) -> bool {
                 <$t>::is_finite(self)
             }
+            $($hook)*
         }
     };
 }
 
-impl_scalar!(f32, "f32", expf, logf, sqrtf, tanhf);
-impl_scalar!(f64, "f64", exp, log, sqrt, tanh);
+impl_scalar!(f32, "f32", expf, logf, sqrtf, tanhf, {
+    #[inline]
+    fn kernel_product(product: crate::kernels::route::Product<'_, f32>, par: faer::Par) -> Option<f64> {
+        crate::kernels::route::f32_product(product, par)
+    }
+});
+impl_scalar!(f64, "f64", exp, log, sqrt, tanh, {});
