@@ -34,9 +34,13 @@ pub struct RunArgs {
     /// (see `cargo xtask fetch-cifar` / `fetch-oil`).
     #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
-    /// Run folder to write. Default: a new folder `runs/<command>-<what>-<UTC time>-s<seed>`.
+    /// Run folder to write. Default: a new folder `runs/<command>-<what>-<UTC time>-s<seed>`. A
+    /// folder that already holds a run is refused unless --overwrite (or the command's --resume).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// With --out: replace the run that folder holds (its files are removed first).
+    #[arg(long, requires = "out")]
+    pub overwrite: bool,
     /// Hide the progress bar (the per-epoch lines and the summary still print).
     #[arg(long)]
     pub quiet: bool,

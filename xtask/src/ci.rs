@@ -9,9 +9,13 @@
 //! 3. `cargo test --workspace` (dev profile: our code at opt-level 1, dependencies at 3), with
 //!    `HANDGRAD_CIFAR_ARCHIVE` set to the development archive when there is one (the archive
 //!    installer's real-data test)
-//! 4. `cargo check -p <crate> --no-default-features` for every no_std crate
-//! 5. `cargo bench --workspace --no-run`
-//! 6. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`
+//! 4. `report.html` of a short real training run (`train fcnet --hidden 50 --iters 490`) rendered
+//!    by headless Chromium: every image must load and the final numbers must be in the page
+//!    (Chromium is installed with apt-get when missing; when it cannot be, the step says it was
+//!    skipped)
+//! 5. `cargo check -p <crate> --no-default-features` for every no_std crate
+//! 6. `cargo bench --workspace --no-run`
+//! 7. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`
 
 use std::process::Command;
 use std::time::Instant;
@@ -52,7 +56,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         steps.push((vec!["doc", "--workspace", "--no-deps"], vec![("RUSTDOCFLAGS", "-D warnings".into())]));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    for (cmd, env) in &steps {
+    for (i, (cmd, env)) in steps.iter().enumerate() {
+        if i == 3 {
+            browser_step(&root)?;
+        }
         let shown = env.iter().map(|(k, v)| format!("{k}={v} ")).collect::<String>() + "cargo " + &cmd.join(" ");
         println!("==> {shown}");
         let t = Instant::now();
@@ -68,6 +75,55 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("    ok in {:.1} s", t.elapsed().as_secs_f64());
     }
     println!("ci: data installed and all {} steps green in {:.1} s", steps.len(), total.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Step 4: a short real run's `report.html` in headless Chromium (images loaded, key numbers shown) and a
+/// screenshot of it beside the run.
+fn browser_step(root: &std::path::Path) -> anyhow::Result<()> {
+    use crate::report::browser;
+    println!("==> report.html of a short training run in headless Chromium");
+    let t = Instant::now();
+    let browser = match browser::find_or_install() {
+        Ok(b) => b,
+        Err(why) => {
+            println!("    SKIPPED (the report.html browser check did not run): {why}");
+            return Ok(());
+        }
+    };
+    let out = root.join("target").join("ci-report-run");
+    let exe = std::env::current_exe().context("cannot find the xtask executable")?;
+    let run = ["train", "fcnet", "--hidden", "50", "--iters", "490", "--quiet", "--overwrite", "--out"];
+    let status = Command::new(&exe)
+        .args(run)
+        .arg(&out)
+        .current_dir(root)
+        .status()
+        .context("could not start the training run")?;
+    if !status.success() {
+        bail!("the training run for the browser check failed ({status}); see above");
+    }
+    let summary = crate::run_dir::read_summary(&out).context("the run wrote no readable summary.json")?;
+    let val = summary["val_acc"].as_f64().context("summary.json has no val_acc")?;
+    let expect = vec![
+        format!("validation accuracy: {val:.4}"),
+        "Per-class accuracy".into(),
+        "airplane".into(),
+        "finished".into(),
+    ];
+    let report = out.join(crate::report::html::REPORT);
+    let r = browser::check_report(&browser, &report, 5, &expect)?;
+    let shot = out.join("report-screenshot.png");
+    browser::screenshot(&browser, &report, &shot, 1280, 4000)?;
+    println!(
+        "    ok in {:.1} s: {} of {} images loaded, validation accuracy {val:.4} and the per-class table shown ({}); \
+         screenshot {}",
+        t.elapsed().as_secs_f64(),
+        r.loaded,
+        r.total,
+        browser.display(),
+        shot.display()
+    );
     Ok(())
 }
 

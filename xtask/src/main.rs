@@ -13,10 +13,14 @@ mod bench_compare;
 mod check_gradient;
 mod ci;
 mod exit;
+mod explicit;
 mod fcnet_run;
 mod fetch;
+mod interrupt;
+mod predict;
 mod report;
 mod run_dir;
+mod run_log;
 mod train_autoencoder;
 mod train_fcnet;
 mod train_gplvm;
@@ -53,6 +57,9 @@ enum Cmd {
     BenchCompare(bench_compare::Args),
     /// The definition of green: fmt, clippy -D warnings, tests, no_std checks, bench build, docs.
     Ci(ci::Args),
+    /// Classify PNG or JPEG images with a trained checkpoint (top-3 classes), or evaluate it on the
+    /// installed test split.
+    Predict(predict::Args),
     /// Judge a gradient you derived by hand against finite differences (exit 0 correct, 1 wrong,
     /// 2 cannot be judged).
     CheckGradient(check_gradient::Args),
@@ -76,13 +83,17 @@ enum TuneCmd {
 
 fn main() -> ExitCode {
     let check_gradient = std::env::args().nth(1).as_deref() == Some("check-gradient");
-    let cli = match negative_numbers(Cli::command()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
-        Ok(cli) => cli,
+    let parsed =
+        negative_numbers(Cli::command()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(p) => p,
         Err(e) => return exit::usage(&e, check_gradient),
     };
+    // The flags typed (not defaulted): a resumed run refuses those that change its configuration.
+    let given = explicit::Given::of(&matches);
     let verbose = cli.verbose || exit::backtrace_from_env();
     exit::prepare(verbose);
-    match run(cli.cmd) {
+    match run(cli.cmd, &given) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => exit::report(&e, verbose),
     }
@@ -95,14 +106,15 @@ fn negative_numbers(cmd: clap::Command) -> clap::Command {
         .mut_subcommands(negative_numbers)
 }
 
-fn run(cmd: Cmd) -> anyhow::Result<()> {
+fn run(cmd: Cmd, given: &explicit::Given) -> anyhow::Result<()> {
     match cmd {
         Cmd::FetchCifar(a) => fetch::run_cifar(a),
         Cmd::FetchOil(a) => fetch::run_oil(a),
-        Cmd::Train { model: TrainCmd::Fcnet(a) } => train_fcnet::run(a),
+        Cmd::Train { model: TrainCmd::Fcnet(a) } => train_fcnet::run(a, given),
         Cmd::Train { model: TrainCmd::Autoencoder(a) } => train_autoencoder::run(a),
         Cmd::Train { model: TrainCmd::Gplvm(a) } => train_gplvm::run(a),
-        Cmd::Tune { model: TuneCmd::Fcnet(a) } => tune_fcnet::run(a),
+        Cmd::Tune { model: TuneCmd::Fcnet(a) } => tune_fcnet::run(a, given),
+        Cmd::Predict(a) => predict::run(a),
         Cmd::BenchCompare(a) => bench_compare::run(a),
         Cmd::Ci(a) => ci::run(a),
         // Its own exit status: 0 correct, 1 wrong, 2 cannot be judged.

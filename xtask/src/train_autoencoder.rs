@@ -11,6 +11,7 @@
 //! (images above their reconstructions). The time to reach the target gap counts training
 //! iterations only.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
@@ -20,6 +21,7 @@ use handgrad_autoencoder::fit::{Fit, FitConfig, Measure, Point, data_loss, fit};
 use handgrad_autoencoder::{Activation, Pca, TiedLinearAe, TiedNonlinearAe};
 use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess};
 use handgrad_data::locate::Dataset;
+use handgrad_fcnet::checkpoint;
 use handgrad_nn::optim::UpdateKind;
 use handgrad_nn::solver::InMemory;
 use handgrad_tensor::gemm::par_for_threads;
@@ -28,8 +30,10 @@ use handgrad_tensor::{Matrix, Par, Scalar, ops};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{OptimArgs, RunArgs, activations};
+use crate::report::html::{Page, REPORT};
 use crate::report::{autoencoder_plots, images};
-use crate::run_dir;
+use crate::run_dir::{self, BEST, Existing, LAST};
+use crate::run_log::CsvLog;
 
 /// CIFAR pixels are divided by this after the mean is subtracted: values in about [−1, 1].
 const CIFAR_SCALE: f32 = 255.0;
@@ -269,6 +273,99 @@ fn to_rgb(rows: &Matrix<f32>, pre: &Preprocess<f32>) -> Vec<Vec<u8>> {
 /// Rows of the data (scaled, centred) to RGB bytes, one `Vec` per row.
 type ToRgb<'a> = &'a dyn Fn(&Matrix<f32>) -> Vec<Vec<u8>>;
 
+/// The run folder of an autoencoder run as it goes: `metrics.csv` appended and flushed at every
+/// evaluation (every `--eval-every` iterations), `last.safetensors` (W at the latest evaluation)
+/// and `best.safetensors` (W of the lowest full-data loss) written atomically, `summary.json`
+/// (state `running`, then `finished`, `diverged` or `interrupted`), the plots and `report.html`.
+struct AeRun<'a> {
+    out: &'a Path,
+    log: CsvLog,
+    optimum: f64,
+    target_gap: f64,
+    title: String,
+    settings: serde_json::Value,
+    best: f64,
+    points: Vec<Point>,
+    failure: Option<anyhow::Error>,
+}
+
+impl AeRun<'_> {
+    /// Records evaluation `p` of the model with weights `w` (see the struct docs).
+    fn point<T: Scalar>(&mut self, p: &Point, w: &Matrix<T>) {
+        if self.failure.is_some() {
+            return;
+        }
+        self.points.push(*p);
+        if let Err(e) = self.record(p, w) {
+            self.failure = Some(e);
+        }
+    }
+
+    fn record<T: Scalar>(&mut self, p: &Point, w: &Matrix<T>) -> Result<()> {
+        self.log.line(&autoencoder_plots::csv_line(p, self.optimum))?;
+        self.log.flush()?;
+        let meta = BTreeMap::from([
+            ("iteration".to_string(), p.iter.to_string()),
+            ("full_loss".into(), p.full_loss.to_string()),
+        ]);
+        let json = self.settings.to_string();
+        checkpoint::save(&self.out.join(LAST), AE_KIND, &json, &[("W", w)], &meta)?;
+        if p.full_loss < self.best {
+            self.best = p.full_loss;
+            checkpoint::save(&self.out.join(BEST), AE_KIND, &json, &[("W", w)], &meta)?;
+        }
+        self.status("running", None)
+    }
+
+    /// The plots, `summary.json` (for a run that is not finished) and `report.html`.
+    fn status(&self, state: &str, note: Option<&str>) -> Result<()> {
+        self.plots()?;
+        let last = self.points.last();
+        let json = serde_json::json!({ "state": state, "note": note, "settings": self.settings,
+            "last_point": last.map(point_json), "pca_optimum": self.optimum, "command": run_dir::command_line() });
+        let mut text = format!("state: {state}\n");
+        if let Some(p) = last {
+            let gap = (p.full_loss - self.optimum) / self.optimum;
+            let _ = writeln!(
+                text,
+                "iteration {}: full-data loss {:.6} (PCA optimum {:.6}, gap {gap:.3e})",
+                p.iter, p.full_loss, self.optimum
+            );
+        }
+        if let Some(n) = note {
+            let _ = writeln!(text, "{n}");
+        }
+        run_dir::write_summary(self.out, &json, &text)?;
+        self.report(state, &text)
+    }
+
+    fn plots(&self) -> Result<()> {
+        autoencoder_plots::loss_svg(&self.out.join("loss.svg"), &self.points, self.optimum, &self.title)?;
+        autoencoder_plots::gap_svg(&self.out.join("gap.svg"), &self.points, self.optimum, self.target_gap, &self.title)
+    }
+
+    fn report(&self, state: &str, text: &str) -> Result<()> {
+        let mut page = Page::new(&format!("{} — {state}", self.title), state == "running");
+        page.heading(if state == "finished" { "Summary" } else { "State" });
+        page.pre(text);
+        page.heading("Settings");
+        let rows: Vec<(&str, String)> =
+            self.settings.as_object().into_iter().flatten().map(|(k, v)| (k.as_str(), v.to_string())).collect();
+        page.pairs(&rows);
+        page.heading("Loss against the PCA optimum");
+        page.image_file(&self.out.join("loss.svg"), "full-data loss and the PCA optimum L*");
+        page.image_file(&self.out.join("gap.svg"), "relative gap (L − L*)/L*");
+        if self.out.join("reconstructions.png").exists() {
+            page.heading("Reconstructions");
+            page.image_file(&self.out.join("reconstructions.png"), "images (top) and their reconstructions (bottom)");
+        }
+        page.write(&self.out.join(REPORT))
+    }
+}
+
+/// The `model` kind of autoencoder checkpoints (one tensor `W: (m, n)`).
+const AE_KIND: &str = "tied-autoencoder";
+
 /// Trains on `x: (N, n)` and writes the run folder. `images` turns rows into RGB (CIFAR only).
 fn run_on<T: Scalar>(x: Matrix<T>, args: &Args, par: Par, images: Option<ToRgb<'_>>) -> Result<()> {
     let rows = x.rows();
@@ -283,7 +380,9 @@ fn run_on<T: Scalar>(x: Matrix<T>, args: &Args, par: Par, images: Option<ToRgb<'
     let optimum = pca.optimal_loss(s.m);
     print_oracle(&pca, s.m, pca_seconds);
     let kind = format!("autoencoder-{}-{}", dataset_name(args.dataset), args.activation.as_deref().unwrap_or("linear"));
-    let out = &run_dir::create(args.run.out.as_deref(), &kind, args.run.seed)?;
+    let existing = if args.run.overwrite { Existing::Overwrite } else { Existing::Refuse };
+    let dir = run_dir::open(args.run.out.as_deref(), &kind, args.run.seed, existing, 32 << 20)?;
+    let out = dir.path();
     let mut rng = rng_from_seed(args.run.seed);
     let w0: Matrix<T> = randn(s.m, x.cols(), s.weight_scale, &mut rng);
     let data = InMemory::unlabelled(x);
@@ -291,49 +390,93 @@ fn run_on<T: Scalar>(x: Matrix<T>, args: &Args, par: Par, images: Option<ToRgb<'
     let bar = progress_bar(s.iters + s.polish, args.run.quiet);
     let clock = Instant::now();
     let elapsed = || clock.elapsed().as_secs_f64();
-    let show = |p: &Point| {
+    let title =
+        format!("tied {} autoencoder, m = {}, {}", args.activation.as_deref().unwrap_or("linear"), s.m, s.update);
+    let settings = serde_json::json!({ "dataset": args.dataset, "activation": args.activation, "settings": s,
+        "seed": args.run.seed, "threads": args.run.threads });
+    let log = CsvLog::create(&out.join("metrics.csv"), autoencoder_plots::CSV_HEADER, [])?;
+    let mut run = AeRun {
+        out,
+        log,
+        optimum,
+        target_gap: args.target_gap,
+        title: title.clone(),
+        settings,
+        best: f64::INFINITY,
+        points: Vec::new(),
+        failure: None,
+    };
+    run.status("running", None)?;
+    crate::interrupt::install();
+    let stop = crate::interrupt::requested;
+    let mut show = |p: &Point, w: &Matrix<T>| {
         bar.set_position(p.iter as u64);
         let gap = 100.0 * (p.full_loss - optimum) / optimum;
         bar.set_message(format!("loss {:.6} | PCA optimum {optimum:.6} | gap {gap:.3}%", p.full_loss));
+        run.point(p, w);
     };
-    let (fit_record, w) = match args.activation.as_deref().and_then(Activation::from_name) {
+    let fitted = match args.activation.as_deref().and_then(Activation::from_name) {
         None => {
             let mut ae = TiedLinearAe::new(w0);
             let mut full = |m: &mut TiedLinearAe<T>| pca.loss(&m.w);
-            let mut measure = Measure { optimum, full_loss: &mut full, clock: &elapsed };
-            let mut record = fit(&mut ae, &data, &config, &mut measure, Fit::default(), &mut rng, par, show)?;
-            if s.polish > 0 {
+            let mut measure = Measure { optimum, full_loss: &mut full, clock: &elapsed, stop: &stop };
+            let fitted =
+                fit(&mut ae, &data, &config, &mut measure, Fit::default(), &mut rng, par, |p, m| show(p, &m.w));
+            let fitted = fitted.and_then(|record| {
+                if s.polish == 0 || record.stopped {
+                    return Ok(record);
+                }
                 let polish = FitConfig::polish(&pca, data.x.rows(), s.polish, s.eval_every, args.target_gap);
-                record = fit(&mut ae, &data, &polish, &mut measure, record, &mut rng, par, show)?;
-            }
+                fit(&mut ae, &data, &polish, &mut measure, record, &mut rng, par, |p, m| show(p, &m.w))
+            });
             let shown = reconstruct_shown(&data.x, images.is_some(), |rows| ae.reconstruct(rows));
-            write_images(out, images, shown)?;
-            (record, ae.w)
+            fitted.map(|record| (record, ae.w, shown))
         }
         Some(f) => {
             let mut ae = TiedNonlinearAe::new(w0, f);
             let mut full = |m: &mut TiedNonlinearAe<T>| data_loss(m, &data, par);
-            let mut measure = Measure { optimum, full_loss: &mut full, clock: &elapsed };
-            let record = fit(&mut ae, &data, &config, &mut measure, Fit::default(), &mut rng, par, show)?;
+            let mut measure = Measure { optimum, full_loss: &mut full, clock: &elapsed, stop: &stop };
+            let fitted =
+                fit(&mut ae, &data, &config, &mut measure, Fit::default(), &mut rng, par, |p, m| show(p, &m.w));
             let shown = reconstruct_shown(&data.x, images.is_some(), |rows| ae.reconstruct(rows));
-            write_images(out, images, shown)?;
-            (record, ae.w)
+            fitted.map(|record| (record, ae.w, shown))
         }
     };
     bar.finish_and_clear();
+    if let Some(e) = run.failure.take() {
+        return Err(e.context(format!("the run in {} stopped: a file could not be written", out.display())));
+    }
+    let (fit_record, w, shown) = match fitted {
+        Ok(f) => f,
+        Err(e) => {
+            let note = format!("{e}; kept: metrics.csv and {LAST}/{BEST} of the evaluations before it");
+            run.status("diverged", Some(&note))?;
+            return Err(anyhow::Error::new(e).context(format!("the run in {} diverged", out.display())));
+        }
+    };
+    write_images(out, images, shown)?;
+    if fit_record.stopped {
+        let note = format!(
+            "interrupted (Ctrl-C) after {} iterations; what was measured is in {} (metrics.csv, {LAST}, report.html); \
+             autoencoder runs are short and start again from scratch",
+            fit_record.steps,
+            out.display()
+        );
+        run.status("interrupted", Some(&note))?;
+        println!("{note}");
+        run_dir::exit_interrupted(out);
+    }
     let summary = summarize(&data, &pca, &w, &fit_record, optimum, args, &s, pca_seconds)?;
     println!("{summary}");
     autoencoder_plots::write_csv(&out.join("metrics.csv"), &fit_record.points, optimum)?;
-    let title =
-        format!("tied {} autoencoder, m = {}, {}", args.activation.as_deref().unwrap_or("linear"), s.m, s.update);
-    autoencoder_plots::loss_svg(&out.join("loss.svg"), &fit_record.points, optimum, &title)?;
-    autoencoder_plots::gap_svg(&out.join("gap.svg"), &fit_record.points, optimum, args.target_gap, &title)?;
-    let json = serde_json::json!({ "dataset": args.dataset, "activation": args.activation, "settings": s,
+    run.plots()?;
+    let json = serde_json::json!({ "state": "finished", "dataset": args.dataset, "activation": args.activation, "settings": s,
         "seed": args.run.seed, "threads": args.run.threads, "points": fit_record.points.iter().map(point_json).collect::<Vec<_>>(),
         "target_hit": fit_record.hit.as_ref().map(point_json), "pca_optimum": optimum, "pca_seconds": pca_seconds,
         "command": run_dir::command_line() });
     run_dir::write_summary(out, &json, &summary)?;
-    println!("run folder: {}", out.display());
+    run.report("finished", &summary)?;
+    println!("run folder: {} (open report.html)", out.display());
     Ok(())
 }
 

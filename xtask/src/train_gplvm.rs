@@ -23,8 +23,9 @@ use handgrad_tensor::{Matrix, gemm::par_for_threads, init};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::RunArgs;
+use crate::report::html::{Page, REPORT};
 use crate::report::latent_plot::plot_latents;
-use crate::run_dir;
+use crate::run_dir::{self, Existing};
 
 /// Which kernel to fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -120,7 +121,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         scale_columns(&mut y);
     }
     let (n, d) = y.shape();
-    let out = run_dir::create(args.run.out.as_deref(), &format!("gplvm-{}", kernel_name(args.kernel)), args.run.seed)?;
+    let existing = if args.run.overwrite { Existing::Overwrite } else { Existing::Refuse };
+    let kind = format!("gplvm-{}", kernel_name(args.kernel));
+    let run = run_dir::open(args.run.out.as_deref(), &kind, args.run.seed, existing, 16 << 20)?;
+    let out = run.path().to_path_buf();
+    let running = serde_json::json!({ "state": "running", "kernel": kernel_name(args.kernel), "command": run_dir::command_line() });
+    run_dir::write_summary(&out, &running, "state: running (L-BFGS; trace.csv and the rest are written at the end)\n")?;
     println!(
         "oil flow: {n} points × {d} features from {} (centred{})",
         dir.display(),
@@ -159,7 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         writeln!(summary, "closed-form (dual PPCA) maximum {:.7}; relative gap {rel:.2e}", oracle.log_likelihood)?;
     }
     print!("{summary}");
-    let json = serde_json::json!({ "kernel": kernel_name(args.kernel), "latent_dim": args.latent_dim,
+    let json = serde_json::json!({ "state": "finished", "kernel": kernel_name(args.kernel), "latent_dim": args.latent_dim,
         "preprocess": format!("{:?}", args.preprocess), "log_likelihood": fitted.log_likelihood,
         "loo_1nn_errors": { "gplvm": gp_errors, "pca": pca_errors, "raw": raw_errors, "pca_centred": centred_pca_errors },
         "n": n, "d": d, "max_evals": args.max_evals, "seed": args.run.seed, "threads": args.run.threads,
@@ -171,7 +177,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         format!("GP-LVM {} ({gp_errors} errors)", kernel_name(args.kernel)),
     ];
     plot_latents(&out.join("latent.svg"), &[&pca_scores, &fitted.x], &titles, &data.labels, &oil::CLASS_NAMES)?;
-    println!("wrote {}/{{latent.svg, latent.csv, trace.csv, summary.txt}}", out.display());
+    let mut page = Page::new(&format!("GP-LVM ({} kernel) on the oil flow data", kernel_name(args.kernel)), false);
+    page.heading("Summary");
+    page.pre(&summary);
+    page.heading("Latent spaces");
+    page.image_file(&out.join("latent.svg"), "PCA (left) and GP-LVM (right) latent points, coloured by flow regime");
+    page.table(
+        &["embedding", "LOO 1-NN errors (of 1,000)"],
+        &[
+            vec![format!("raw {d}-D data"), raw_errors.to_string()],
+            vec!["PCA".into(), pca_errors.to_string()],
+            vec!["GP-LVM".into(), gp_errors.to_string()],
+        ],
+    );
+    page.write(&out.join(REPORT))?;
+    println!("wrote {}/{{latent.svg, latent.csv, trace.csv, summary.txt, report.html}}", out.display());
     Ok(())
 }
 

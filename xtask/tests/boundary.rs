@@ -452,8 +452,13 @@ fn train_autoencoder_flags_and_data() {
     ]));
     let run_before = snapshot(&run);
     w.fails(
-        &t(&["--update", "sgd", "--lr", "1e6", "--iters", "50", "--out", run.to_str().unwrap()]),
+        &t(&["--update", "sgd", "--lr", "1e6", "--iters", "50", "--out", w.path("ae-diverged").to_str().unwrap()]),
         &["training diverged at iteration", "learning rate 1e6"],
+    );
+    // A run aimed at the earlier run's folder is refused before it starts (issue 15's protection).
+    w.fails(
+        &t(&["--update", "sgd", "--lr", "1e6", "--iters", "50", "--out", run.to_str().unwrap()]),
+        &["already holds a run", "--overwrite"],
     );
     assert_eq!(snapshot(&run), run_before, "no byte of the earlier run changed");
     assert_eq!(snapshot(&w.datasets), before, "no byte of the install changed");

@@ -101,6 +101,8 @@ pub struct Fit {
     pub hit: Option<Point>,
     /// Iterations taken over every phase.
     pub steps: usize,
+    /// Whether [`Measure::stop`] ended the fit early (e.g. Ctrl-C).
+    pub stopped: bool,
 }
 
 /// What [`fit`] measures with: the optimum `L*`, the full-data loss of a model (the linear
@@ -112,6 +114,9 @@ pub struct Measure<'a, M> {
     pub full_loss: &'a mut dyn FnMut(&mut M) -> f64,
     /// Seconds since any fixed origin (e.g. `Instant::elapsed`), read around each evaluation.
     pub clock: &'a dyn Fn() -> f64,
+    /// Asked after every iteration: `true` ends the fit there (the last iteration is evaluated and
+    /// recorded, and [`Fit::stopped`] is set).
+    pub stop: &'a dyn Fn() -> bool,
 }
 
 /// The loss on every row of `data` (eval mode, in chunks of [`EVAL_CHUNK`] rows, the squares
@@ -125,7 +130,8 @@ pub fn data_loss<T: Scalar, M: Model<T>>(model: &mut M, data: &InMemory<T>, par:
 }
 
 /// Trains `model` on `data` for one phase, continuing `prev` (empty for the first phase);
-/// `on_point` sees each new evaluation.
+/// `on_point` sees each new evaluation and the model as it was evaluated (to save it). A stopped
+/// `prev` runs nothing.
 ///
 /// # Errors
 /// [`TrainError::Diverged`] when a minibatch loss is not finite (the model keeps the last good
@@ -139,25 +145,30 @@ pub fn fit<T: Scalar, M: Model<T>>(
     prev: Fit,
     rng: &mut Rng,
     par: Par,
-    mut on_point: impl FnMut(&Point),
+    mut on_point: impl FnMut(&Point, &M),
 ) -> Result<Fit, TrainError> {
-    let Fit { mut points, mut hit, steps: offset } = prev;
+    if prev.stopped {
+        return Ok(prev);
+    }
+    let Fit { mut points, mut hit, steps: offset, .. } = prev;
     let mut train_seconds = points.last().map_or(0.0, |p| p.train_seconds);
     if points.is_empty() {
         let p = Point { iter: 0, train_seconds, batch_loss: f64::NAN, full_loss: (measure.full_loss)(model), lr: 0.0 };
-        on_point(&p);
+        on_point(&p, model);
         points.push(p);
     }
     let iters = config.solver.total_iters(data.x.rows());
     let mut last = (measure.clock)();
+    let mut stopped = false;
     let history = Solver::new(config.solver).train(model, data, None::<&InMemory<T>>, rng, par, |p, m| {
         train_seconds += (measure.clock)() - last;
         let done = p.iteration + 1;
         let mut flow = ControlFlow::Continue(());
-        if done.is_multiple_of(config.eval_every.max(1)) || done == iters {
+        stopped = (measure.stop)();
+        if stopped || done.is_multiple_of(config.eval_every.max(1)) || done == iters {
             let full_loss = (measure.full_loss)(m);
             let point = Point { iter: offset + done, train_seconds, batch_loss: p.loss, full_loss, lr: p.lr };
-            on_point(&point);
+            on_point(&point, m);
             points.push(point);
             if (full_loss - measure.optimum) / measure.optimum <= config.target_gap && hit.is_none() {
                 hit = Some(point);
@@ -166,8 +177,11 @@ pub fn fit<T: Scalar, M: Model<T>>(
                 }
             }
         }
+        if stopped {
+            flow = ControlFlow::Break(());
+        }
         last = (measure.clock)();
         flow
     })?;
-    Ok(Fit { points, hit, steps: offset + history.loss.len() })
+    Ok(Fit { points, hit, steps: offset + history.loss.len(), stopped })
 }

@@ -82,11 +82,11 @@ fn oil_m2_adam_then_polish_reaches_the_pca_optimum() {
     let mut ae = TiedLinearAe::new(randn(2, 12, 1.0 / 12f64.sqrt(), &mut rng));
     let adam = FitConfig::minibatch(UpdateRule::Adam(Adam::new(1e-2)), 1000, 100, 3000, 0.5, 500, 50, 1e-2);
     let mut full = |m: &mut TiedLinearAe<f64>| pca.loss(&m.w);
-    let mut measure = Measure { optimum: pca.optimal_loss(2), full_loss: &mut full, clock: &|| 0.0 };
-    let record = fit(&mut ae, &data, &adam, &mut measure, Fit::default(), &mut rng, Par::Seq, |_| {}).unwrap();
+    let mut measure = Measure { optimum: pca.optimal_loss(2), full_loss: &mut full, clock: &|| 0.0, stop: &|| false };
+    let record = fit(&mut ae, &data, &adam, &mut measure, Fit::default(), &mut rng, Par::Seq, |_, _| {}).unwrap();
     let after_adam = pca.compare(&ae.w).unwrap().relative_gap();
     let polish = FitConfig::polish(&pca, 1000, 500, 50, 1e-2);
-    let record = fit(&mut ae, &data, &polish, &mut measure, record, &mut rng, Par::Seq, |_| {}).unwrap();
+    let record = fit(&mut ae, &data, &polish, &mut measure, record, &mut rng, Par::Seq, |_, _| {}).unwrap();
     let cmp = pca.compare(&ae.w).unwrap();
     let rel = (ae.forward(&data.x).0 - pca.optimal_loss(2)) / pca.optimal_loss(2);
     eprintln!("oil m=2: gap after Adam {after_adam:.2e}; after polish {rel:.2e}\n{cmp}");

@@ -20,6 +20,8 @@
 //! tensor's name and shape against what that config implies — all before the net is allocated —
 //! then the dtype and that every value is finite; every failure is a typed [`CheckpointError`]. Writes are atomic: the bytes go to a
 //! temporary file in the destination folder, are synced, and the file is renamed over the target.
+//! They are also deterministic: the same tensors and metadata give the same bytes (every JSON map
+//! of the header in sorted order), so two runs that end in the same state write identical files.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -27,7 +29,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use handgrad_tensor::{Matrix, Scalar};
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, SafeTensors};
 use sha2::{Digest, Sha256};
 
 /// The value of the `format` metadata key written by this version.
@@ -199,12 +201,57 @@ pub fn save<T: Scalar>(
     tensors: &[(&str, &Matrix<T>)],
     extra: &BTreeMap<String, String>,
 ) -> Result<(), CheckpointError> {
-    let dtype = dtype_of::<T>();
-    let mut named: BTreeMap<&str, (Vec<usize>, Vec<u8>)> = BTreeMap::new();
+    let mut set = TensorSet::default();
     for (name, m) in tensors {
-        let prev = named.insert(name, (vec![m.rows(), m.cols()], to_le_bytes(m)));
-        assert!(prev.is_none(), "checkpoint::save: tensor name '{name}' used twice");
+        set.push(name, m);
     }
+    save_set::<T>(path, model, config_json, &set, extra)
+}
+
+/// Tensors to write, each with its own dtype: the net's (in its scalar type) and, under the
+/// namespaces `input.` and `resume.`, what the run stores beside them (always `f64` or the net's
+/// type). Names containing a `.` are not the net's: loading a net ignores them.
+#[derive(Clone, Debug, Default)]
+pub struct TensorSet {
+    named: BTreeMap<String, Raw>,
+}
+
+/// A tensor as stored: dtype, shape, little-endian bytes.
+type Raw = (Dtype, Vec<usize>, Vec<u8>);
+
+impl TensorSet {
+    /// Adds `m: (rows, cols)` as tensor `name` in `m`'s scalar type.
+    ///
+    /// # Panics
+    /// If the name is taken.
+    #[track_caller]
+    pub fn push<T: Scalar>(&mut self, name: &str, m: &Matrix<T>) {
+        let prev = self.named.insert(name.into(), (dtype_of::<T>(), vec![m.rows(), m.cols()], to_le_bytes(m)));
+        assert!(prev.is_none(), "checkpoint: tensor name '{name}' used twice");
+    }
+
+    /// Adds `values` as an `f64` tensor of shape `[1, len]` (exact, e.g. a loss history).
+    #[track_caller]
+    pub fn push_row(&mut self, name: &str, values: &[f64]) {
+        self.push(name, &Matrix::from_vec(1, values.len(), values.to_vec()));
+    }
+}
+
+/// Writes the tensors of `set` with the metadata of [`save`] to `path`, atomically; `T` is the
+/// net's scalar type (the `dtype` key).
+///
+/// # Errors
+/// [`CheckpointError::Io`] when the folder is not writable.
+///
+/// # Panics
+/// If `extra` uses a reserved key.
+pub fn save_set<T: Scalar>(
+    path: &Path,
+    model: &str,
+    config_json: &str,
+    set: &TensorSet,
+    extra: &BTreeMap<String, String>,
+) -> Result<(), CheckpointError> {
     let mut meta = BTreeMap::new();
     for (k, v) in extra {
         assert!(!RESERVED.contains(&k.as_str()), "checkpoint::save: extra key '{k}' is reserved");
@@ -214,16 +261,35 @@ pub fn save<T: Scalar>(
     meta.insert("model".into(), model.into());
     meta.insert("dtype".into(), T::NAME.into());
     meta.insert("config".into(), config_json.into());
-    meta.insert("payload_sha256".into(), payload_sha256(named.iter().map(|(n, (_, b))| (*n, b.as_slice()))));
-    let views: Vec<(&str, TensorView<'_>)> = named
-        .iter()
-        .map(|(n, (shape, bytes))| {
-            (*n, TensorView::new(dtype, shape.clone(), bytes).expect("sizes match by construction"))
-        })
-        .collect();
-    let bytes = safetensors::serialize(views, Some(meta.into_iter().collect()))
-        .expect("serialising in-memory tensors with consistent sizes cannot fail");
-    write_atomic(path, &bytes)
+    let named = &set.named;
+    meta.insert("payload_sha256".into(), payload_sha256(named.iter().map(|(n, (_, _, b))| (n.as_str(), b.as_slice()))));
+    write_atomic(path, &serialize_sorted(named, &meta))
+}
+
+/// The safetensors bytes of `named` with metadata `meta`, laid out as `safetensors::serialize`
+/// lays them out (tensors by descending dtype alignment, then name; header padded with spaces to a
+/// multiple of 8) but with every JSON map in sorted key order — the crate writes its metadata map
+/// in hash order, so the same checkpoint would not give the same bytes twice.
+fn serialize_sorted(named: &BTreeMap<String, Raw>, meta: &BTreeMap<String, String>) -> Vec<u8> {
+    let mut order: Vec<(&String, &Raw)> = named.iter().collect();
+    order.sort_by(|(ln, (ld, _, _)), (rn, (rd, _, _))| rd.cmp(ld).then(ln.cmp(rn)));
+    let mut header = serde_json::Map::new();
+    header.insert("__metadata__".into(), serde_json::to_value(meta).expect("a string map serialises"));
+    let mut offset = 0;
+    for (name, (dtype, shape, bytes)) in &order {
+        let info = serde_json::json!({ "dtype": format!("{dtype:?}"), "shape": shape, "data_offsets": [offset, offset + bytes.len()] });
+        header.insert((*name).clone(), info);
+        offset += bytes.len();
+    }
+    let mut head = serde_json::to_string(&header).expect("the header serialises").into_bytes();
+    head.resize(head.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + head.len() + offset);
+    out.extend_from_slice(&(head.len() as u64).to_le_bytes());
+    out.extend_from_slice(&head);
+    for (_, (_, _, bytes)) in &order {
+        out.extend_from_slice(bytes);
+    }
+    out
 }
 
 const RESERVED: [&str; 5] = ["format", "model", "dtype", "config", "payload_sha256"];
@@ -341,7 +407,9 @@ impl Checkpoint {
         serde_json::from_str(self.meta("config")?).map_err(|e| self.meta_err("config", format!("is not valid: {e}")))
     }
 
-    /// Checks that the file holds exactly the tensors `names` (no more, no fewer).
+    /// Checks that the file holds exactly the net's tensors `names` (no more, no fewer; tensors
+    /// whose name contains a `.` — `input.*`, `resume.*` — are the run's, not the net's, and are
+    /// not counted).
     ///
     /// # Errors
     /// [`CheckpointError::MissingTensor`] or [`CheckpointError::UnexpectedTensor`].
@@ -349,7 +417,7 @@ impl Checkpoint {
         if let Some(missing) = names.iter().find(|n| !self.tensors.contains_key(**n)) {
             return Err(CheckpointError::MissingTensor { path: self.path.clone(), name: missing.to_string() });
         }
-        if let Some(extra) = self.tensors.keys().find(|k| !names.contains(&k.as_str())) {
+        if let Some(extra) = self.tensors.keys().find(|k| !k.contains('.') && !names.contains(&k.as_str())) {
             return Err(CheckpointError::UnexpectedTensor { path: self.path.clone(), name: extra.clone() });
         }
         Ok(())
@@ -383,6 +451,37 @@ impl Checkpoint {
             return Err(CheckpointError::NonFinite { path, name, index, value });
         }
         Ok(Matrix::from_vec(expected.0, expected.1, values))
+    }
+
+    /// The shape of tensor `name`, when the file has it.
+    pub fn shape_of(&self, name: &str) -> Option<&[usize]> {
+        self.tensors.get(name).map(|(_, shape, _)| shape.as_slice())
+    }
+
+    /// An `f64` tensor of shape `[1, len]` (see [`TensorSet::push_row`]) as its values.
+    ///
+    /// # Errors
+    /// `MissingTensor`, `Dtype` or `Shape` (not one row).
+    pub fn row(&self, name: &str) -> Result<Vec<f64>, CheckpointError> {
+        let cols = match self.shape_of(name) {
+            Some([1, cols]) => *cols,
+            Some(other) => {
+                let found = other.to_vec();
+                return Err(CheckpointError::Shape {
+                    path: self.path.clone(),
+                    name: name.into(),
+                    expected: vec![1, 0],
+                    found,
+                });
+            }
+            None => return Err(CheckpointError::MissingTensor { path: self.path.clone(), name: name.into() }),
+        };
+        Ok(self.matrix::<f64>(name, (1, cols))?.as_slice().to_vec())
+    }
+
+    /// A [`CheckpointError::Metadata`] about `key` of this file.
+    pub fn meta_error(&self, key: &str, problem: String) -> CheckpointError {
+        self.meta_err(key, problem)
     }
 
     fn meta_err(&self, key: &str, problem: String) -> CheckpointError {

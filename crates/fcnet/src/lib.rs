@@ -13,7 +13,10 @@
 //!   defaults table of each model is [`Recipe::defaults`]); [`SearchSpace`]: the notebook's random or
 //!   grid search as a list of recipes; [`CifarData`] / [`CifarSplit`] gather rows straight from the
 //!   memory-mapped files;
-//! - [`checkpoint`]: parameters + config in safetensors files, verified on load;
+//! - [`checkpoint`]: parameters + config in safetensors files, verified on load; [`InputSpec`]:
+//!   the preprocessing and class names stored with them (a checkpoint classifies images alone);
+//!   [`resume`] / [`run_file`]: the loop state stored with them, so that [`train_from`] continues
+//!   an interrupted run bit for bit;
 //! - [`StepGemms`]: the five products of a two-layer step alone, the floor the benchmarks compare
 //!   the step against.
 //!
@@ -38,8 +41,11 @@ pub mod cifar_data;
 pub mod fc_net;
 mod fc_net_io;
 mod fc_net_pass;
+pub mod input_spec;
 pub mod limits;
 pub mod recipe;
+pub mod resume;
+pub mod run_file;
 pub mod search;
 pub mod step_gemms;
 pub mod train;
@@ -50,9 +56,10 @@ pub use checkpoint::{Checkpoint, CheckpointError};
 pub use cifar_data::{CifarData, CifarSplit};
 pub use fc_net::{FcCache, FcConfig, FcParams, FullyConnectedNet, HiddenParams};
 pub use fc_net_io::FC_KIND;
+pub use input_spec::InputSpec;
 pub use recipe::{ModelKind, Recipe, RecipeError};
 pub use search::SearchSpace;
 pub use step_gemms::StepGemms;
-pub use train::{Outcome, Trained, train};
+pub use train::{Live, Outcome, Resumed, SavedState, Trained, train, train_from};
 pub use two_layer::{TwoLayerCache, TwoLayerConfig, TwoLayerNet, TwoLayerParams};
 pub use two_layer_io::TWO_LAYER_KIND;

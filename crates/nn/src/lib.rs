@@ -60,6 +60,8 @@
 //! | what a run records / reports | [`solver::History`] of [`solver::Check`]s / [`solver::Progress`] | |
 //! | divergence | [`solver::TrainError::Diverged`] (iteration, learning rate, [`solver::Divergence`]; the last good parameters kept, [`solver::Guard`]) | |
 //! | classification accuracy | [`solver::accuracy`] | |
+//! | per-class accuracy, confusion matrix | [`solver::ConfusionMatrix`], [`solver::confusion_matrix`] | |
+//! | a run's state between iterations (to save and resume) | [`solver::RunState`], [`solver::Solver::run`] | `--resume DIR` |
 //!
 //! ## Example: a layer and a loss from explicit parameters, and one optimizer step by hand
 //!

@@ -9,16 +9,23 @@ use handgrad_autoencoder::fit::Point;
 use super::plot_err;
 use plotters::prelude::*;
 
+/// The header of `metrics.csv`.
+pub const CSV_HEADER: &str = "iter,train_seconds,batch_loss,full_loss,pca_optimum,relative_gap,lr";
+
+/// One line of `metrics.csv` (no newline).
+pub fn csv_line(p: &Point, optimum: f64) -> String {
+    let gap = (p.full_loss - optimum) / optimum;
+    format!(
+        "{},{:.6},{:.10e},{:.10e},{:.10e},{:.6e},{:.6e}",
+        p.iter, p.train_seconds, p.batch_loss, p.full_loss, optimum, gap, p.lr
+    )
+}
+
 /// Writes `metrics.csv`: one line per evaluation.
 pub fn write_csv(path: &Path, points: &[Point], optimum: f64) -> Result<()> {
-    let mut s = String::from("iter,train_seconds,batch_loss,full_loss,pca_optimum,relative_gap,lr\n");
+    let mut s = format!("{CSV_HEADER}\n");
     for p in points {
-        let gap = (p.full_loss - optimum) / optimum;
-        writeln!(
-            s,
-            "{},{:.6},{:.10e},{:.10e},{:.10e},{:.6e},{:.6e}",
-            p.iter, p.train_seconds, p.batch_loss, p.full_loss, optimum, gap, p.lr
-        )?;
+        writeln!(s, "{}", csv_line(p, optimum))?;
     }
     std::fs::write(path, s).with_context(|| format!("writing {}", path.display()))
 }

@@ -5,7 +5,6 @@
 //! whole picture is enlarged `zoom` times. A weight tile is one hidden unit's column of
 //! `W1: (3072, H)`, min–max scaled on its own to 0–255 and laid out by the data's [`Layout`].
 
-use std::io::BufWriter;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -72,7 +71,13 @@ pub fn write_weights_png<T: Scalar>(path: &Path, w1: &Matrix<T>, layout: Layout)
 }
 
 /// Writes `picture` enlarged `zoom` times as an 8-bit RGB PNG.
-pub fn write_png(path: &Path, (height, width, img): &Rgb, zoom: usize) -> Result<()> {
+pub fn write_png(path: &Path, picture: &Rgb, zoom: usize) -> Result<()> {
+    let bytes = png_bytes(picture, zoom)?;
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `picture` enlarged `zoom` times, encoded as an 8-bit RGB PNG.
+pub fn png_bytes((height, width, img): &Rgb, zoom: usize) -> Result<Vec<u8>> {
     let (zh, zw) = (height * zoom, width * zoom);
     let mut big = vec![0u8; zh * zw * 3];
     for y in 0..zh {
@@ -81,13 +86,14 @@ pub fn write_png(path: &Path, (height, width, img): &Rgb, zoom: usize) -> Result
             big[(y * zw + x) * 3..(y * zw + x) * 3 + 3].copy_from_slice(&img[src..src + 3]);
         }
     }
-    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut enc = png::Encoder::new(BufWriter::new(file), zw as u32, zh as u32);
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, zw as u32, zh as u32);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     let mut writer = enc.write_header().context("writing the PNG header")?;
     writer.write_image_data(&big).context("writing the PNG pixels")?;
-    writer.finish().context("finishing the PNG")
+    writer.finish().context("finishing the PNG")?;
+    Ok(out)
 }
 
 #[cfg(test)]

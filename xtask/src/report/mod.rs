@@ -1,8 +1,12 @@
 //! What the run folders hold besides the summary: SVG plots (plotters' SVG backend, no system fonts
-//! needed) and PNG tile grids.
+//! needed), PNG tile grids, the confusion-matrix heat map, the evaluation files, and `report.html`.
 
 pub mod autoencoder_plots;
+pub mod browser;
+pub mod confusion;
+pub mod evaluation;
 pub mod fcnet_plots;
+pub mod html;
 pub mod images;
 pub mod latent_plot;
 

@@ -38,6 +38,15 @@ pub enum TrainError {
         /// Name of the first such tensor.
         tensor: String,
     },
+    /// A saved [`RunState`](crate::solver::RunState) does not fit the run it was asked to continue
+    /// (another configuration or model).
+    #[error(
+        "cannot resume: {reason}; the saved state belongs to another configuration: resume with the run's own settings or start a new run"
+    )]
+    Resume {
+        /// What does not fit.
+        reason: alloc::string::String,
+    },
     /// The training set is empty.
     #[error("the training set is empty: give the training loop at least one row")]
     EmptyTrainingSet,

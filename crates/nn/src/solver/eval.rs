@@ -111,6 +111,37 @@ impl<T: Scalar> EvalBuffers<T> {
         e
     }
 
+    /// Eval-mode predictions and labels of every row of `data`, in order (the rows of the
+    /// confusion matrix); `None` when the model does not predict or the data is unlabelled.
+    pub fn predict_all<M, D>(
+        &mut self,
+        model: &mut M,
+        data: &D,
+        cache: &mut M::Cache,
+        par: Par,
+    ) -> Option<(Vec<usize>, Vec<usize>)>
+    where
+        M: Model<T> + ?Sized,
+        D: Dataset<T> + ?Sized,
+    {
+        let (mut pred, mut labels) = (Vec::with_capacity(data.len()), Vec::with_capacity(data.len()));
+        let mut start = 0;
+        while start < data.len() {
+            let end = (start + self.chunk).min(data.len());
+            self.idx.clear();
+            self.idx.extend(start..end);
+            data.gather(&self.idx, &mut self.x, &mut self.y, par);
+            let out = &mut self.pred[..end - start];
+            if self.y.len() != end - start || !model.predict(&self.x, cache, out, par) {
+                return None;
+            }
+            pred.extend_from_slice(out);
+            labels.extend_from_slice(&self.y);
+            start = end;
+        }
+        Some((pred, labels))
+    }
+
     fn add_chunk<M: Model<T> + ?Sized>(
         &mut self,
         model: &mut M,

@@ -24,6 +24,11 @@
 //! training step (1.4 % and 1.8 % of a step, once per 100 steps by default: 0.02 % of the run), and
 //! 1.3 ms at H = 300 (0.92 M parameters).
 //!
+//! Everything the loop carries between iterations besides the model is one [`RunState`] (the
+//! iteration counter, the generator, the optimizer and sampler states, the best parameters, the
+//! history): [`Solver::run`] continues a saved one in place, so an interrupted run resumes bit for
+//! bit; [`Solver::train`] is `run` from a fresh state.
+//!
 //! Every training run in handgrad goes through this loop, configured by a [`SolverConfig`]:
 //! - the CS231n `Solver` (assignment 2; [`SolverConfig::new`]): with-replacement minibatches,
 //!   per-epoch decay after each epoch, checks after the first iteration, each epoch and the last,
@@ -88,6 +93,7 @@
 //! ```
 
 mod config;
+mod confusion;
 mod dataset;
 mod error;
 mod eval;
@@ -96,6 +102,7 @@ mod history;
 mod model;
 mod sampler;
 mod schedule;
+mod state;
 mod step;
 
 use core::ops::ControlFlow;
@@ -108,14 +115,16 @@ use handgrad_tensor::{Par, Scalar};
 use crate::params::Params;
 
 pub use config::{CheckAt, Guard, MAX_ITERS, SolverConfig, TrainAccuracy, iterations_per_epoch};
+pub use confusion::{ConfusionMatrix, confusion_matrix, predictions};
 pub use dataset::{Dataset, InMemory};
 pub use error::{Divergence, Kept, TrainError};
 pub use eval::{EVAL_CHUNK, EvalBuffers, Evaluation, Rows, accuracy, count_correct};
 pub use guard::{all_finite, first_non_finite};
 pub use history::{Check, History, Progress};
 pub use model::{Model, apply_update};
-pub use sampler::Sampling;
+pub use sampler::{SamplerState, Sampling};
 pub use schedule::LrSchedule;
+pub use state::RunState;
 pub use step::Step;
 
 /// Trains models with a [`SolverConfig`].
@@ -153,7 +162,12 @@ impl Solver {
     /// Trains `model` on `train`, checking on `val` (if given), drawing every random number from
     /// `rng` and running the products on `par`. `callback(progress, model)` runs after every
     /// iteration (it may evaluate the model, e.g. a full-data loss); returning
-    /// [`ControlFlow::Break`] ends the run there (the history then holds the iterations run). Restores the best parameters at the end when the configuration keeps them.
+    /// [`ControlFlow::Break`] ends the run there (the history then holds the iterations run, and
+    /// the model its current parameters). When the last iteration has run, the best parameters are
+    /// restored if the configuration keeps them.
+    ///
+    /// This is [`Solver::run`] from a fresh [`RunState`] on `rng` (which is left as the loop left
+    /// its copy).
     ///
     /// # Errors
     /// [`TrainError::Diverged`] when the run diverges (module docs: the model keeps the last
@@ -178,6 +192,40 @@ impl Solver {
         D: Dataset<T> + ?Sized,
         V: Dataset<T> + ?Sized,
     {
+        let mut state = RunState::new(rng.clone());
+        let result = self.run(model, train, val, &mut state, par, |p, m, _| callback(p, m));
+        *rng = state.rng;
+        result.map(|()| state.history)
+    }
+
+    /// The training loop: continues `state` (a fresh [`RunState::new`] or one saved after any
+    /// iteration of a run with this configuration, model and data) up to the configured number of
+    /// iterations. `callback(progress, model, state)` runs after every iteration with the state as
+    /// it stands then — everything needed, with the model, to save the run and resume it bit for
+    /// bit — and may return [`ControlFlow::Break`] to stop there (the model keeps its current
+    /// parameters). When the last iteration has run, the best parameters are restored if the
+    /// configuration keeps them.
+    ///
+    /// # Errors
+    /// [`TrainError::Diverged`] when a minibatch loss is NaN or infinite (the model keeps the
+    /// parameters from before that iteration; `state` then is no point to resume from: the failed
+    /// iteration has drawn its random numbers); [`TrainError::EmptyTrainingSet`];
+    /// [`TrainError::Resume`] when `state` does not fit this run.
+    pub fn run<T, M, D, V>(
+        &self,
+        model: &mut M,
+        train: &D,
+        val: Option<&V>,
+        state: &mut RunState<T, M::Params>,
+        par: Par,
+        mut callback: impl FnMut(&Progress<'_>, &mut M, &RunState<T, M::Params>) -> ControlFlow<()>,
+    ) -> Result<(), TrainError>
+    where
+        T: Scalar,
+        M: Model<T>,
+        D: Dataset<T> + ?Sized,
+        V: Dataset<T> + ?Sized,
+    {
         let c = &self.config;
         let n = train.len();
         if n == 0 {
@@ -185,57 +233,79 @@ impl Solver {
         }
         let per_epoch = iterations_per_epoch(n, c.batch_size);
         let total = c.total_iters(n);
-        assert!(total <= MAX_ITERS, "Solver::train: {total} iterations, more than MAX_ITERS = {MAX_ITERS}");
-        let mut history = History {
-            loss: Vec::with_capacity(total),
-            checks: Vec::with_capacity(total / per_epoch + 2),
-            best: None,
-            iterations_per_epoch: per_epoch,
-        };
+        assert!(total <= MAX_ITERS, "Solver::run: {total} iterations, more than MAX_ITERS = {MAX_ITERS}");
         let mut update = c.update;
         let lr0 = update.lr();
+        state.check_fits(model.params(), &update, per_epoch, total)?;
+        if state.done == 0 {
+            state.history = History {
+                loss: Vec::with_capacity(total),
+                checks: Vec::with_capacity(total / per_epoch + 2),
+                best: None,
+                iterations_per_epoch: per_epoch,
+            };
+        }
         let mut step = Step::new(model, &update, c.sampling, c.batch_size);
+        if !state.states.is_empty() {
+            core::mem::swap(&mut step.states, &mut state.states);
+        }
+        core::mem::swap(&mut step.sampler.state, &mut state.sampler);
         let mut eval = EvalBuffers::new(c.eval_batch_size);
-        let mut best: Option<M::Params> = None;
+        // The step holds the optimizer and sampler states while it runs; they are handed back to
+        // `state` (two pointer swaps) whenever the callback sees it and when the loop ends.
+        let hand_back = |step: &mut Step<T, M>, state: &mut RunState<T, M::Params>| {
+            core::mem::swap(&mut step.states, &mut state.states);
+            core::mem::swap(&mut step.sampler.state, &mut state.sampler);
+        };
+        // The divergence guard watches from the parameters this call starts with (a resumed run's
+        // "initial" parameters are those of its checkpoint).
         let mut watch = guard::Watch::new(c.guard, model.params())?;
-        for t in 0..total {
+        for t in state.done..total {
             let lr = c.schedule.lr_at(lr0, t, per_epoch);
             update.set_lr(lr);
-            let loss = match step.run(model, train, &update, rng, par, t) {
+            let loss = match step.run(model, train, &update, &mut state.rng, par, t) {
                 Ok(loss) => loss,
                 Err(TrainError::Diverged { loss, cause, .. }) => {
-                    return Err(watch.fail(t, lr, loss, cause, model.params_mut(), history));
+                    hand_back(&mut step, state);
+                    return Err(watch.fail(t, lr, loss, cause, model.params_mut(), state.history.clone()));
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    hand_back(&mut step, state);
+                    return Err(e);
+                }
             };
             let checked = c.check_at.is_check(t, per_epoch, total);
-            let first = history.loss.first().copied().unwrap_or(loss);
+            let first = state.history.loss.first().copied().unwrap_or(loss);
             if let Some(cause) = watch.after(t, loss, first, checked || t + 1 == total, model.params()) {
-                return Err(watch.fail(t, lr, loss, cause, model.params_mut(), history));
+                hand_back(&mut step, state);
+                return Err(watch.fail(t, lr, loss, cause, model.params_mut(), state.history.clone()));
             }
-            history.loss.push(loss);
+            state.history.loss.push(loss);
             if checked {
                 let mut ctx = CheckCtx { step: &mut step, eval: &mut eval, train, val };
-                let check = self.check(model, &mut ctx, t, per_epoch, lr, rng, par);
-                if c.keep_best && is_better(history.best.as_ref(), &check) {
-                    history.best = Some(check);
-                    keep_copy(&mut best, model.params());
+                let check = self.check(model, &mut ctx, t, per_epoch, lr, &mut state.rng, par);
+                if c.keep_best && is_better(state.history.best.as_ref(), &check) {
+                    state.history.best = Some(check);
+                    keep_copy(&mut state.best, model.params());
                 }
-                history.checks.push(check);
+                state.history.checks.push(check);
             }
-            let check = if checked { history.checks.last() } else { None };
-            let progress = Progress { iteration: t, iters: total, epoch: (t + 1) / per_epoch, loss, lr, check };
-            if callback(&progress, model).is_break() {
+            state.done = t + 1;
+            hand_back(&mut step, state);
+            let check = if checked { state.history.checks.last().copied() } else { None };
+            let progress =
+                Progress { iteration: t, iters: total, epoch: (t + 1) / per_epoch, loss, lr, check: check.as_ref() };
+            let flow = callback(&progress, model, state);
+            hand_back(&mut step, state);
+            if flow.is_break() {
                 break;
             }
         }
-        if let Some(best) = best.filter(|_| history.best.is_some()) {
-            let params = model.params_mut();
-            for i in 0..best.len() {
-                params.get_mut(i).copy_from(best.get(i));
-            }
+        hand_back(&mut step, state);
+        if state.done == total {
+            state.restore_best(model.params_mut());
         }
-        Ok(history)
+        Ok(())
     }
 
     /// The measurements of iteration `t` (after its update).

@@ -25,17 +25,27 @@ pub enum Sampling {
     FullBatch,
 }
 
-/// The index-drawing state of a [`Sampling`] (the permutation of `Shuffled`).
+/// Where a [`Shuffled`](Sampling::Shuffled) sampler stands: its current permutation of the rows
+/// and the position of the next minibatch in it (empty for the other samplings, which keep no
+/// state). Part of a [`RunState`](crate::solver::RunState).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SamplerState {
+    /// The permutation of `0..n` being consumed (empty until the first shuffled draw).
+    pub order: Vec<usize>,
+    /// Index in `order` of the next minibatch's first row.
+    pub next: usize,
+}
+
+/// The index-drawing state of a [`Sampling`].
 #[derive(Clone, Debug)]
 pub(crate) struct Sampler {
     sampling: Sampling,
-    order: Vec<usize>,
-    next: usize,
+    pub(crate) state: SamplerState,
 }
 
 impl Sampler {
     pub(crate) fn new(sampling: Sampling) -> Self {
-        Self { sampling, order: Vec::new(), next: 0 }
+        Self { sampling, state: SamplerState::default() }
     }
 
     pub(crate) fn sampling(&self) -> Sampling {
@@ -53,20 +63,20 @@ impl Sampler {
                 }
             }
             Sampling::Shuffled => {
-                let b = batch_size.min(n);
-                if self.order.len() != n {
-                    self.order.clear();
-                    self.order.extend(0..n);
-                    self.next = n;
+                let (b, s) = (batch_size.min(n), &mut self.state);
+                if s.order.len() != n {
+                    s.order.clear();
+                    s.order.extend(0..n);
+                    s.next = n;
                 }
-                if self.next + b > n {
+                if s.next + b > n {
                     for i in (1..n).rev() {
-                        self.order.swap(i, rng.random_range(0..=i));
+                        s.order.swap(i, rng.random_range(0..=i));
                     }
-                    self.next = 0;
+                    s.next = 0;
                 }
-                idx.extend_from_slice(&self.order[self.next..self.next + b]);
-                self.next += b;
+                idx.extend_from_slice(&s.order[s.next..s.next + b]);
+                s.next += b;
             }
             Sampling::FullBatch => idx.extend(0..n),
         }

@@ -24,7 +24,7 @@ use crate::solver::{Dataset, Divergence, Kept, Model, Sampling, TrainError};
 
 /// The buffers of a training iteration, and the iteration itself ([`Step::run`]).
 pub struct Step<T: Scalar, M: Model<T>> {
-    sampler: Sampler,
+    pub(crate) sampler: Sampler,
     batch_size: usize,
     /// Row indices of the current minibatch.
     pub idx: Vec<usize>,
