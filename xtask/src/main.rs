@@ -9,6 +9,7 @@ mod args;
 mod bench_compare;
 mod check_gradient;
 mod ci;
+mod dep_checks;
 mod fcnet_run;
 mod fetch;
 mod report;

@@ -4,6 +4,7 @@ use thiserror::Error;
 
 /// Why training stopped before its last iteration.
 #[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
 pub enum TrainError {
     /// The minibatch loss was NaN or infinite; the parameters are those before that iteration's
     /// update.
