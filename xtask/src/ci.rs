@@ -16,6 +16,10 @@
 //! 5. `cargo check -p <crate> --no-default-features` for every no_std crate
 //! 6. `cargo bench --workspace --no-run`
 //! 7. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`
+//! 8. `cargo package --workspace --no-verify` for the library crates (metadata, licence files,
+//!    READMEs and versions complete for crates.io; their README quick starts are crate docs, so step
+//!    3 has compiled and run them), then the licence and unused-dependency checks of
+//!    [`crate::dep_checks`]
 
 use std::process::Command;
 use std::time::Instant;
@@ -26,6 +30,10 @@ use handgrad_data::locate::CIFAR_ARCHIVE_ENV;
 /// The library crates that build without `std`.
 const NO_STD_CRATES: &[&str] =
     &["handgrad-tensor", "handgrad-nn", "handgrad-cifar", "handgrad-autoencoder", "handgrad-gplvm"];
+
+/// Packaging every library crate as crates.io would receive it (the binaries are `publish = false`).
+const PACKAGE: &[&str] =
+    &["package", "--workspace", "--no-verify", "--allow-dirty", "--exclude", "xtask", "--exclude", "handgrad-benches"];
 
 /// One step: cargo's arguments and extra environment variables.
 type Step = (Vec<&'static str>, Vec<(&'static str, String)>);
@@ -55,6 +63,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         steps.push((vec!["bench", "--workspace", "--no-run"], vec![]));
         steps.push((vec!["doc", "--workspace", "--no-deps"], vec![("RUSTDOCFLAGS", "-D warnings".into())]));
     }
+    steps.push((PACKAGE.to_vec(), vec![]));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for (i, (cmd, env)) in steps.iter().enumerate() {
         if i == 3 {
@@ -73,6 +82,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             bail!("`{shown}` failed ({status}); fix what it reports above and run `cargo xtask ci` again");
         }
         println!("    ok in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    for (what, check) in [
+        ("licences of the dependency tree", crate::dep_checks::licences as fn(&std::path::Path) -> anyhow::Result<()>),
+        ("unused dependencies", crate::dep_checks::unused_dependencies),
+    ] {
+        println!("==> {what}");
+        check(&root)?;
+        println!("    ok");
     }
     println!("ci: data installed and all {} steps green in {:.1} s", steps.len(), total.elapsed().as_secs_f64());
     Ok(())

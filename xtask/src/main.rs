@@ -12,6 +12,7 @@ mod args;
 mod bench_compare;
 mod check_gradient;
 mod ci;
+mod dep_checks;
 mod exit;
 mod explicit;
 mod fcnet_run;

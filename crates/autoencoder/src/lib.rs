@@ -1,4 +1,6 @@
-//! # handgrad-autoencoder
+#![doc = include_str!("../README.md")]
+//!
+//! ## Tour
 //!
 //! Tied autoencoders with hand-derived gradients, and the PCA oracle that says what the linear one
 //! must converge to:
@@ -18,24 +20,6 @@
 //!   full-batch polish at `1/(4λ₁)`.
 //!
 //! Shapes: rows are samples, `x: (n_samples, n)`, `W: (m, n)`.
-//!
-//! ```
-//! use handgrad_autoencoder::{Pca, TiedLinearAe};
-//! use handgrad_tensor::{Matrix, Par};
-//!
-//! // Four samples in 3-D, code size 1. W = the top eigenvector reaches the PCA optimum.
-//! let x = Matrix::from_rows(&[[2.0, 0.1, 0.0], [-2.0, 0.0, 0.1], [1.0, -0.1, 0.0], [-1.0, 0.0, -0.1]]);
-//! let pca = Pca::fit(&x, Par::Seq).unwrap();
-//! let ae = TiedLinearAe::new(pca.components(1));
-//! let (loss, mut cache) = ae.forward(&x);
-//! assert!((loss - pca.optimal_loss(1)).abs() < 1e-12);
-//!
-//! // ... where the gradient vanishes.
-//! let mut dw = Matrix::zeros(1, 3);
-//! ae.backward(&x, &mut cache, &mut dw, Par::Seq);
-//! assert!(handgrad_tensor::ops::max_abs(&dw) < 1e-12);
-//! assert!(pca.compare(&ae.w).unwrap().max_angle() < 1e-12);
-//! ```
 #![no_std]
 
 extern crate alloc;
@@ -55,6 +39,7 @@ pub use pca::{Pca, PcaComparison};
 
 /// Numerical failures of the PCA oracle.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PcaError {
     /// An iterative factorisation did not converge, or was given NaN/∞.
     #[error(

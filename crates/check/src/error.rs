@@ -67,6 +67,7 @@ impl Snippet {
 
 /// Why an input cannot be judged. Every message ends with what to do about it.
 #[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CheckError {
     /// The text does not parse.
     #[error("syntax error in {} at column {}: {message}", .at.origin, .at.column())]

@@ -1,4 +1,6 @@
-//! # handgrad-check
+#![doc = include_str!("../README.md")]
+//!
+//! ## Tour
 //!
 //! A judge for hand-derived gradients: type `∂L/∂V` as a matrix expression, and it is compared
 //! with central finite differences of `L` in `f64`, at several random points of small size. This
@@ -16,18 +18,6 @@
 //! - [`hints`]: what kind of wrong (a factor, a transpose, a sign, a missing path);
 //! - [`error`]: input that cannot be judged, with the position for a caret;
 //! - [`spec`]: the command line's `--shape`, `--size` and `--let` definitions.
-//!
-//! ```
-//! use handgrad_check::{JudgeConfig, Problem, Verdict, judge};
-//!
-//! let mut p = Problem::autoencoder(None, &[]).unwrap(); // L = ½‖WᵀWx − x‖², W: 3×5, x: 5×1
-//! p.define("r", "W'*W*x - x").unwrap();
-//! let right = judge(&p, "W", "W*(x*r' + r*x')", &JudgeConfig::default()).unwrap();
-//! assert_eq!(right.verdict, Verdict::Correct);
-//! let wrong = judge(&p, "W", "2*W*(W'*W - I)*x*x'", &JudgeConfig::default()).unwrap();
-//! assert_eq!(wrong.verdict, Verdict::Wrong);
-//! println!("{wrong}"); // verdict, rel_error, worst element, hint
-//! ```
 
 pub mod ast;
 pub mod error;

@@ -54,6 +54,7 @@ pub enum Checksum {
 /// Why an install failed. Every message says what to do next; none of these leaves a partial
 /// dataset behind.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ArchiveError {
     /// Reading the source or writing the staging folder failed.
     #[error(

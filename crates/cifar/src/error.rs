@@ -7,6 +7,7 @@ use crate::record::RecordError;
 
 /// An I/O or data problem with a CIFAR-10 folder.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CifarError {
     /// A batch file's bytes are invalid (length, record count or a label).
     #[error(

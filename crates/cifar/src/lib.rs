@@ -1,4 +1,6 @@
-//! # handgrad-cifar
+#![doc = include_str!("../README.md")]
+//!
+//! ## Tour
 //!
 //! CIFAR-10 for handgrad: a memory-mapped reader of the binary batch files, the homework's
 //! splits and per-pixel mean, and a minibatch gather from the mapped bytes into reusable
@@ -19,30 +21,6 @@
 //!
 //! Record parsing, splits, the mean and the gather are `#![no_std]` + `alloc` over in-memory
 //! bytes; memory mapping and archives need the `std` feature (default).
-//!
-//! ```
-//! use handgrad_cifar::{Layout, PixelMean, Preprocess, Records, SplitConfig, RECORD_BYTES};
-//! use handgrad_tensor::Matrix;
-//!
-//! // Four tiny records in the binary layout (label byte, then 3072 pixel bytes).
-//! let mut bytes = vec![0u8; 4 * RECORD_BYTES];
-//! for i in 0..4 {
-//!     bytes[i * RECORD_BYTES] = i as u8; // label i
-//!     bytes[i * RECORD_BYTES + 1] = 10 * i as u8; // red value of pixel (0, 0)
-//! }
-//! let mut train = Records::new();
-//! train.push_owned("data_batch_1.bin", bytes, false).unwrap();
-//!
-//! let splits = SplitConfig { train: 3, val: 1, test: 0 }.split(train.len(), None).unwrap();
-//! let mean = PixelMean::of(&train, splits.train.clone()); // red (0, 0): (0 + 10 + 20) / 3 = 10
-//! let pre = Preprocess::<f32>::new(&mean, Layout::Hwc);
-//!
-//! let (mut x, mut y) = (Matrix::zeros(0, 0), Vec::new()); // reused from batch to batch
-//! pre.gather(&train, &[3, 1], &mut x, &mut y);
-//! assert_eq!(x.shape(), (2, 3072));
-//! assert_eq!(y, [3, 1]);
-//! assert_eq!((x.get(0, 0), x.get(1, 0)), (20.0, 0.0)); // 30 − 10 and 10 − 10
-//! ```
 #![no_std]
 
 extern crate alloc;
@@ -64,6 +42,9 @@ pub mod split;
 #[cfg(feature = "std")]
 pub use dataset::{Cifar10, DIR_NAME, META_FILE, OpenOptions, TEST_FILE, TRAIN_FILES};
 pub use error::CifarError;
+/// The matrix and scalar types of this crate's public API (re-exported so that a user needs no
+/// separate handgrad-tensor dependency at a matching version).
+pub use handgrad_tensor::{Matrix, Scalar};
 pub use gather::Preprocess;
 pub use mean::{Layout, PixelMean};
 pub use meta::parse_class_names;

@@ -84,6 +84,7 @@ impl fmt::Debug for Record {
 
 /// What is wrong with a batch file's bytes. Offsets are byte offsets into the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RecordError {
     /// The file holds no bytes at all.
     #[error("the file is empty (0 bytes); a batch file holds records of {RECORD_BYTES} bytes")]

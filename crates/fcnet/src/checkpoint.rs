@@ -37,6 +37,7 @@ pub const FORMAT: &str = "handgrad-checkpoint/1";
 
 /// What can go wrong reading or writing a checkpoint.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CheckpointError {
     /// The file system refused.
     #[error("cannot {action} checkpoint {path}: {source}; check the path and its permissions")]

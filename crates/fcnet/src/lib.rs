@@ -1,4 +1,6 @@
-//! # handgrad-fcnet
+#![doc = include_str!("../README.md")]
+//!
+//! ## Tour
 //!
 //! The nets of CS231n assignments 1 and 2 on CIFAR-10, built from handgrad-nn's layers and trained
 //! by its one loop:
@@ -19,22 +21,6 @@
 //!   an interrupted run bit for bit;
 //! - [`StepGemms`]: the five products of a two-layer step alone, the floor the benchmarks compare
 //!   the step against.
-//!
-//! ```
-//! use handgrad_fcnet::{TwoLayerConfig, TwoLayerNet};
-//! use handgrad_nn::solver::{InMemory, accuracy};
-//! use handgrad_tensor::{Matrix, Par, init::rng_from_seed};
-//!
-//! let config = TwoLayerConfig { input_dim: 4, hidden: 5, num_classes: 3, weight_scale: 1e-1, reg: 0.1 };
-//! let mut net = TwoLayerNet::<f64>::new(&config, &mut rng_from_seed(0));
-//! let x = Matrix::from_rows(&[[1.0, -2.0, 0.5, 3.0], [0.0, 1.0, -1.0, 2.0]]); // (2, 4)
-//! let (loss, grads) = net.loss(&x, &[0, 2]);
-//! // Small random weights: scores near zero, so the data loss is close to ln 3.
-//! assert!((loss - 3f64.ln()).abs() < 0.1);
-//! assert_eq!(grads.fc1.w.shape(), (4, 5)); // the gradient has the parameters' type
-//! let data = InMemory::labelled(x, vec![0, 2]);
-//! assert!((0.0..=1.0).contains(&accuracy(&mut net, &data, Par::Seq)));
-//! ```
 
 pub mod checkpoint;
 pub mod cifar_data;

@@ -4,6 +4,7 @@
 
 /// What can go wrong while evaluating or fitting a GP-LVM.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum GplvmError {
     /// The kernel matrix stayed non-positive-definite even after adding the largest jitter.
     #[error(

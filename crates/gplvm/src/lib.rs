@@ -1,4 +1,6 @@
-//! # handgrad-gplvm
+#![doc = include_str!("../README.md")]
+//!
+//! ## Tour
 //!
 //! The Gaussian-process latent variable model (Lawrence 2005, *Probabilistic non-linear principal
 //! component analysis with Gaussian process latent variable models*, JMLR 6) with hand-derived
@@ -13,7 +15,7 @@
 //! - [`model`]: the joint objective over `θ = [vec(X); ln h]`;
 //! - [`ppca`]: PCA initialisation and the closed-form linear optimum (dual PPCA), an oracle;
 //! - [`lbfgs`]: L-BFGS with a strong-Wolfe line search, evaluation budget and convergence tests;
-//! - [`fastexp`]: a vectorisable `eˣ` for the RBF kernel's forward pass;
+//! - `fastexp` (private): a vectorisable `eˣ` for the RBF kernel's forward pass (called with `x ≤ 0` only);
 //! - [`infer`]: new points placed in a fitted model's latent space (`infer_new_x`), full or sparse;
 //! - [`model_file`] (`std`): a fitted model saved and loaded atomically in safetensors;
 //! - [`knn`]: leave-one-out 1-nearest-neighbour errors, the oil-flow benchmark's metric.
@@ -22,24 +24,6 @@
 //!
 //! Math is `f64`; all linear algebra goes through `handgrad_tensor` (no direct faer calls).
 //! `#![no_std]` + `alloc`; the `std` feature (default) turns on faer's fast kernels.
-//!
-//! ```
-//! use handgrad_gplvm::{Gplvm, LinearKernel, dual_ppca, pca_init, fit, LbfgsConfig};
-//! use handgrad_tensor::{Matrix, Par, init};
-//!
-//! // Ten 3-D points near a line; a 1-D linear GP-LVM recovers dual PPCA's maximum.
-//! let mut rng = init::rng_from_seed(0);
-//! let t: Matrix<f64> = init::randn(10, 1, 1.0, &mut rng);
-//! let noise: Matrix<f64> = init::randn(10, 3, 0.1, &mut rng);
-//! let mut y = Matrix::from_fn(10, 3, |i, j| t.get(i, 0) * (j as f64 + 1.0) + noise.get(i, j));
-//! handgrad_tensor::stats::center_columns(&mut y);
-//!
-//! let oracle = dual_ppca(&y, 1).unwrap();
-//! let mut model = Gplvm::new(y.clone(), 1, LinearKernel { alpha: 1.0, beta: 1.0 }, Par::Seq);
-//! let mut theta = model.pack(&pca_init(&y, 1).unwrap(), &LinearKernel { alpha: 1.0, beta: 1.0 });
-//! let report = fit(&mut model, &mut theta, &LbfgsConfig::default(), |_| {}).unwrap();
-//! assert!((report.log_likelihood - oracle.log_likelihood).abs() < 1e-6 * oracle.log_likelihood.abs());
-//! ```
 #![no_std]
 
 extern crate alloc;
@@ -47,7 +31,7 @@ extern crate alloc;
 extern crate std;
 
 mod error;
-pub mod fastexp;
+mod fastexp;
 pub mod fit;
 pub mod gp;
 pub mod infer;

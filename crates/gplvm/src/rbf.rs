@@ -18,7 +18,7 @@
 //! The sums over all `(i, j)` are taken over the lower triangle: the diagonal once, each `i > j`
 //! pair twice (`r²_ii = 0`, so the diagonal adds nothing to ∂L/∂X or ∂L/∂ln γ). The backward is one
 //! pass over the lower triangle with no `(n, n, q)` temporaries; the forward caches `f` and evaluates
-//! the exponentials with [`crate::fastexp::exp`] (vectorisable, within a few ulp of `f64::exp`).
+//! the exponentials with the crate's private `fastexp::exp` (vectorisable, within a few ulp of `f64::exp`).
 
 use alloc::vec;
 use alloc::vec::Vec;

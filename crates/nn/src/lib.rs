@@ -1,4 +1,6 @@
-//! # handgrad-nn
+#![doc = include_str!("../README.md")]
+//!
+//! ## Tour
 //!
 //! Hand-written backprop: the layer library every handgrad model is built from, the losses, the
 //! optimizers, and the one training loop.
@@ -64,33 +66,6 @@
 //! | a run's state between iterations (to save and resume) | [`solver::RunState`], [`solver::Solver::run`] | `--resume DIR` |
 //!
 //! ## Example: a layer and a loss from explicit parameters, and one optimizer step by hand
-//!
-//! ```
-//! use handgrad_nn::optim::{Adam, Optimizer};
-//! use handgrad_nn::{Layer, Matrix, Params, layers::Affine, loss::softmax_loss};
-//!
-//! // A 2-feature, 3-class linear classifier with chosen weights.
-//! let mut fc = Affine::new(
-//!     Matrix::from_rows(&[[0.1, -0.2, 0.0], [0.3, 0.1, -0.1]]), // W: (2, 3)
-//!     Matrix::from_rows(&[[0.0, 0.1, -0.1]]),                  // b: (1, 3)
-//! );
-//! let x = Matrix::from_rows(&[[1.0, 2.0], [-1.0, 0.5]]); // (2, 2)
-//! let y = [2, 0];
-//!
-//! let (scores, mut cache) = fc.forward(&x);
-//! let (loss, dscores) = softmax_loss(&scores, &y);
-//! let mut grads = fc.zeros_like(); // the gradient is an `Affine` too
-//! let dx = fc.backward(&dscores, &mut cache, &mut grads);
-//! assert_eq!(dx.shape(), (2, 2));
-//!
-//! // One Adam step on each parameter, with its own state created from the parameter.
-//! let adam = Adam::new(0.1); // the learning rate is always explicit
-//! let (mut sw, mut sb) = (adam.init_state(&fc.w), adam.init_state(&fc.b));
-//! adam.step(&mut fc.w, &grads.w, &mut sw);
-//! adam.step(&mut fc.b, &grads.b, &mut sb);
-//! let (scores, _) = fc.forward(&x);
-//! assert!(softmax_loss(&scores, &y).0 < loss);
-//! ```
 #![no_std]
 
 extern crate alloc;

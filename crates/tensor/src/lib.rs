@@ -1,4 +1,6 @@
-//! # handgrad-tensor
+#![doc = include_str!("../README.md")]
+//!
+//! ## Tour
 //!
 //! The dense matrix core every handgrad crate stands on:
 //!
@@ -15,28 +17,6 @@
 //!
 //! `#![no_std]` + `alloc`. Turn on the `std` feature (default) in every binary, test and bench:
 //! it forwards to `faer/std`, without which faer's GEMM is several times slower.
-//!
-//! ```
-//! use handgrad_tensor::{Matrix, gemm::{matmul_tn, Accum, Par}, gradcheck, tol};
-//!
-//! // The weight gradient of f(W) = ⟨X·W, D⟩ is Xᵀ·D; check it against finite differences.
-//! let x = Matrix::from_rows(&[[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]]); // (3, 2)
-//! let d = Matrix::from_rows(&[[1.0], [-2.0], [4.0]]);                  // (3, 1)
-//! let mut dw = Matrix::zeros(2, 1);
-//! matmul_tn(&mut dw, &x, &d, Accum::Replace, Par::Seq);
-//!
-//! let w0 = Matrix::zeros(2, 1);
-//! let numeric = gradcheck::numeric_gradient(
-//!     |w| {
-//!         let mut y = Matrix::zeros(3, 1);
-//!         handgrad_tensor::gemm::matmul(&mut y, &x, w, Accum::Replace, Par::Seq);
-//!         handgrad_tensor::ops::dot(&y, &d)
-//!     },
-//!     &w0,
-//!     tol::FD_STEP,
-//! );
-//! assert!(gradcheck::rel_error(&dw, &numeric) < tol::GRAD_SMOOTH);
-//! ```
 #![no_std]
 
 extern crate alloc;

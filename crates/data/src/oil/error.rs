@@ -7,6 +7,7 @@ use super::{DATA_FILE, LABELS_FILE};
 
 /// Why the oil-flow files could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum OilError {
     /// A file could not be read.
     #[error(

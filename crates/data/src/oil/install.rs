@@ -64,6 +64,7 @@ pub struct InstallReport {
 
 /// Why an install failed. None of these leaves a partial install behind.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InstallError {
     /// A source file is not there.
     #[error("{path} not found: give a folder that holds both DataTrn.txt and DataTrnLbls.txt")]

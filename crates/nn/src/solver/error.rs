@@ -10,6 +10,7 @@ use crate::solver::History;
 
 /// Why training stopped before its last iteration.
 #[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
 pub enum TrainError {
     /// The run diverged ([`Divergence`] says how). The model holds the last good parameters
     /// ([`Kept`] says which) and `history` the losses and checks of the iterations before the
