@@ -108,7 +108,8 @@ fn spdx_atom(t: &[&str], at: &mut usize) -> Option<bool> {
 /// missing or not allowed.
 pub fn licences(root: &Path) -> anyhow::Result<()> {
     let meta = metadata(root)?;
-    let members: BTreeSet<&str> = meta["workspace_members"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let members: BTreeSet<&str> =
+        meta["workspace_members"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     let resolved: BTreeSet<&str> =
         meta["resolve"]["nodes"].as_array().into_iter().flatten().filter_map(|n| n["id"].as_str()).collect();
     let mut by_licence: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -180,10 +181,13 @@ fn names(text: &str, ident: &str) -> bool {
 /// The unused-dependency check over every workspace crate.
 pub fn unused_dependencies(root: &Path) -> anyhow::Result<()> {
     let meta = metadata(root)?;
-    let members: BTreeSet<&str> = meta["workspace_members"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let members: BTreeSet<&str> =
+        meta["workspace_members"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     let mut unused = Vec::new();
     let mut checked = 0;
-    for p in meta["packages"].as_array().into_iter().flatten().filter(|p| members.contains(p["id"].as_str().unwrap_or(""))) {
+    for p in
+        meta["packages"].as_array().into_iter().flatten().filter(|p| members.contains(p["id"].as_str().unwrap_or("")))
+    {
         let krate = p["name"].as_str().unwrap_or_default();
         let dir = Path::new(p["manifest_path"].as_str().unwrap_or_default()).parent().unwrap_or(root).to_path_buf();
         let text = crate_text(&dir);

@@ -42,10 +42,10 @@ pub mod split;
 #[cfg(feature = "std")]
 pub use dataset::{Cifar10, DIR_NAME, META_FILE, OpenOptions, TEST_FILE, TRAIN_FILES};
 pub use error::CifarError;
+pub use gather::Preprocess;
 /// The matrix and scalar types of this crate's public API (re-exported so that a user needs no
 /// separate handgrad-tensor dependency at a matching version).
 pub use handgrad_tensor::{Matrix, Scalar};
-pub use gather::Preprocess;
 pub use mean::{Layout, PixelMean};
 pub use meta::parse_class_names;
 pub use record::{
