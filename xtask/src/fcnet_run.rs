@@ -287,9 +287,14 @@ impl<'a> Lifecycle<'a> {
         self.bar.finish_and_clear();
         self.loss.flush()?;
         self.metrics.flush()?;
+        let kept: Vec<String> = [(LAST, "of the last epoch end"), (BEST, "of the best check")]
+            .iter()
+            .filter(|(file, _)| self.dir.join(file).exists())
+            .map(|(file, what)| format!(", {file} {what}"))
+            .collect();
         let note = format!(
-            "{err}. Kept: the losses of the {history_len} iterations before it (loss.csv, metrics.csv), {LAST} of the last \
-             epoch end and {BEST} of the best check."
+            "{err}. Kept: the losses of the {history_len} iterations before it (loss.csv, metrics.csv){}.",
+            kept.concat()
         );
         let h = History { loss: Vec::new(), ..History::default() };
         self.write_status("diverged", &h, Some(note))
