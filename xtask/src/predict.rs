@@ -89,7 +89,7 @@ fn run_typed<T: Scalar>(args: &Args) -> Result<()> {
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {e:#}");
+                eprintln!("skipped {e:#}");
             }
         }
     }
@@ -128,8 +128,8 @@ fn test_batch<T: Scalar>(net: &mut Trained<T>, spec: &InputSpec, args: &Args) ->
     let pre = spec.preprocess::<T>();
     let Some(test) = data.samples(&pre).2 else {
         bail!(
-            "no test split in {}: {}; install the canonical archive (`cargo xtask fetch-cifar --force`) to get \
-             test_batch.bin, or classify images instead",
+            "no test split in {}: {}; `cargo xtask fetch-cifar --force --from <the canonical archive>` \
+             installs one, or classify images instead",
             dir.display(),
             data.test_note().unwrap_or_default()
         );

@@ -652,6 +652,41 @@ fn fetch_commands() {
     ]);
 }
 
+#[test]
+fn predict_flags_and_inputs() {
+    let w = World::new();
+    for n in NOT_POSITIVE {
+        w.fails(&["predict", "--checkpoint", "x.safetensors", "--top", n, "a.png"], &["--top"]);
+        w.fails(&["predict", "--checkpoint", "x.safetensors", "--threads", n, "a.png"], &["--threads"]);
+    }
+    w.fails(&["predict", "--checkpoint", "x.safetensors"], &["required"]);
+    w.fails(&["predict", "--checkpoint", "/does/not/exist.safetensors", "a.png"], &["No such file"]);
+    let fake = w.path("fake.safetensors");
+    fs::write(&fake, b"{\"not\": \"a checkpoint\"}").unwrap();
+    w.fails(&["predict", "--checkpoint", fake.to_str().unwrap(), "a.png"], &["not a valid safetensors file"]);
+    if !w.cifar {
+        return println!("SKIPPED: predict with a trained checkpoint (no CIFAR-10 installed)");
+    }
+    let run = w.path("run");
+    w.ok(&["train", "fcnet", "--iters", "2", "--hidden", "20", "--quiet", "--out", run.to_str().unwrap()]);
+    let ckpt = run.join("model.safetensors");
+    let ckpt = ckpt.to_str().unwrap();
+    let png = run.join("weights.png");
+    let png = png.to_str().unwrap();
+    let out = w.ok(&["predict", "--checkpoint", ckpt, png]);
+    assert_eq!(out.stdout.lines().filter(|l| l.starts_with(png)).count(), 1, "{}", out.shown);
+    let (text, cut) = (w.path("text.png"), w.path("cut.png"));
+    fs::write(&text, "hello").unwrap();
+    fs::write(&cut, &fs::read(png).unwrap()[..40]).unwrap();
+    for (image, says) in
+        [(text, "not a PNG or JPEG"), (cut, "damaged or truncated"), (w.path("none.png"), "cannot read")]
+    {
+        let out = w.fails(&["predict", "--checkpoint", ckpt, png, image.to_str().unwrap()], &["1 of 2 image(s)"]);
+        assert!(out.stderr.contains(says), "{}", out.shown);
+    }
+    w.fails(&["predict", "--checkpoint", ckpt, "--test-batch", png], &["cannot be used with"]);
+}
+
 /// The development copy of the CIFAR-10 archive, when this machine has one.
 fn dev_archive() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets/cifar-10-train-binary.tar.gz");

@@ -39,7 +39,7 @@ pub enum CifarError {
     /// The test batch is not there (the development archive ships without it). The training split
     /// is still usable.
     #[error(
-        "the test batch {file} is missing (the development archive has none); evaluate on the validation split, or install the canonical archive with `cargo xtask fetch-cifar` to get it"
+        "the test batch {file} is missing (the development archive has none); evaluate on the validation split, or install an archive that has it (the canonical cifar-10-binary.tar.gz)"
     )]
     MissingTestBatch {
         /// Where the test batch was expected.
