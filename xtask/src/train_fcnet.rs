@@ -147,11 +147,7 @@ impl Args {
         }
         let o = &self.optim;
         r.update = o.update_kind().unwrap_or(r.update);
-        r.lr = o.lr.unwrap_or(r.lr);
-        r.lr_decay = o.lr_decay.unwrap_or(r.lr_decay);
-        r.batch_size = o.batch_size.unwrap_or(r.batch_size);
-        r.weight_scale = o.weight_scale.unwrap_or(r.weight_scale);
-        r.reg = self.reg.unwrap_or(r.reg);
+        self.apply_numbers(&mut r);
         r.dropout = self.dropout.unwrap_or(0.0);
         r.batchnorm = self.batchnorm;
         r.seed = self.run.seed;
@@ -163,6 +159,17 @@ impl Args {
         }
         r.validate()?;
         Ok(r)
+    }
+
+    /// The numeric training flags the user gave (lr, lr decay, batch size, weight scale, reg)
+    /// written over `r`; the others keep `r`'s values.
+    fn apply_numbers(&self, r: &mut Recipe) {
+        let o = &self.optim;
+        r.lr = o.lr.unwrap_or(r.lr);
+        r.lr_decay = o.lr_decay.unwrap_or(r.lr_decay);
+        r.batch_size = o.batch_size.unwrap_or(r.batch_size);
+        r.weight_scale = o.weight_scale.unwrap_or(r.weight_scale);
+        r.reg = self.reg.unwrap_or(r.reg);
     }
 
     fn dtype(&self) -> DtypeArg {
@@ -183,11 +190,7 @@ impl Args {
         if given.has("update") {
             r.update = o.update_kind().unwrap_or(r.update);
         }
-        r.lr = o.lr.unwrap_or(r.lr);
-        r.lr_decay = o.lr_decay.unwrap_or(r.lr_decay);
-        r.batch_size = o.batch_size.unwrap_or(r.batch_size);
-        r.weight_scale = o.weight_scale.unwrap_or(r.weight_scale);
-        r.reg = self.reg.unwrap_or(r.reg);
+        self.apply_numbers(&mut r);
         r.dropout = self.dropout.unwrap_or(r.dropout);
         if given.has("batchnorm") {
             r.batchnorm = self.batchnorm;
