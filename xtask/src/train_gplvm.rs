@@ -5,7 +5,10 @@
 //! (Lawrence 2005's setup for the RBF kernel: RBF + bias + white), and reports leave-one-out
 //! 1-nearest-neighbour errors in latent space for PCA and the GP-LVM. Writes a run folder with
 //! `latent.csv` (both embeddings and labels), `trace.csv` (likelihood per iteration),
-//! `latent.svg` (the two scatter plots side by side) and `summary.json` / `summary.txt`.
+//! `latent.svg` (the two scatter plots side by side) and `summary.json` / `summary.txt`, and for the
+//! RBF kernel the fitted model, `model.safetensors` (`handgrad_gplvm::SavedModel`). With
+//! `--sparse M` the model is the sparse GP-LVM (Titsias's bound, M inducing inputs initialised at
+//! evenly spaced latent points and optimised jointly).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -15,8 +18,8 @@ use anyhow::Context;
 use handgrad_data::locate::Dataset;
 use handgrad_data::oil;
 use handgrad_gplvm::{
-    FitReport, Gplvm, IterInfo, Kernel, LbfgsConfig, LinearKernel, RbfKernel, dual_ppca, fit, loo_1nn_errors, pca,
-    pca_init,
+    FitReport, Gplvm, IterInfo, Kernel, LatentModel, LbfgsConfig, LinearKernel, RbfKernel, SavedModel, SparseGplvm,
+    dual_ppca, fit, loo_1nn_errors, pca, pca_init,
 };
 use handgrad_tensor::stats::{center_columns, scale_columns};
 use handgrad_tensor::{Matrix, gemm::par_for_threads, init};
@@ -68,9 +71,13 @@ pub struct Args {
     /// used 1,000).
     #[arg(long, default_value_t = 1000, value_parser = max_evals)]
     max_evals: usize,
-    /// Stop when max |∂L/∂θ| falls below this (≥ 0).
-    #[arg(long, default_value_t = 1e-6, value_parser = crate::args::non_negative_real)]
+    /// Stop when max |∂L/∂θ| falls below this (the gradient tolerance, ≥ 0).
+    #[arg(long = "gtol", default_value_t = 1e-6, value_parser = crate::args::non_negative_real)]
     grad_tol: f64,
+    /// Fit the sparse GP-LVM (Titsias's bound, O(N·M²) an evaluation) with this many inducing
+    /// inputs, 1 ≤ M ≤ the data points (RBF kernel only).
+    #[arg(long, value_name = "M", value_parser = crate::args::positive)]
+    sparse: Option<usize>,
     /// Latent initialisation.
     #[arg(long, value_enum, default_value = "pca")]
     init: InitChoice,
@@ -114,15 +121,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let dir = crate::fetch::oil_dir(args.run.data.as_deref())?;
     let data = oil::load(&dir).map_err(|e| crate::fetch::reader_failed(Dataset::Oil, &dir, e.into()))?;
     let mut y = data.y.clone();
-    center_columns(&mut y);
+    let mean = center_columns(&mut y);
     check_data(&y, args.latent_dim, &dir)?;
     let centred_pca_errors = loo_1nn_errors(&pca(&y, 2.min(y.cols()))?.0, &data.labels);
-    if args.preprocess == Preprocess::Standardize {
-        scale_columns(&mut y);
+    let scale = if args.preprocess == Preprocess::Standardize { scale_columns(&mut y) } else { vec![1.0; y.cols()] };
+    if let Some(m) = args.sparse {
+        anyhow::ensure!(
+            args.kernel == KernelChoice::Rbf,
+            "--sparse needs --kernel rbf (the sparse model is RBF + bias + white)"
+        );
+        anyhow::ensure!(
+            m <= y.rows(),
+            "--sparse {m}: the number of inducing inputs must be between 1 and the {} data points",
+            y.rows()
+        );
     }
     let (n, d) = y.shape();
     let existing = if args.run.overwrite { Existing::Overwrite } else { Existing::Refuse };
-    let kind = format!("gplvm-{}", kernel_name(args.kernel));
+    let kind = match args.sparse {
+        Some(m) => format!("gplvm-sparse{m}"),
+        None => format!("gplvm-{}", kernel_name(args.kernel)),
+    };
     let run = run_dir::open(args.run.out.as_deref(), &kind, args.run.seed, existing, 16 << 20)?;
     let out = run.path().to_path_buf();
     let running = serde_json::json!({ "state": "running", "kernel": kernel_name(args.kernel), "command": run_dir::command_line() });
@@ -150,10 +169,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let cfg = LbfgsConfig { max_evals: args.max_evals, grad_tol: args.grad_tol, ..Default::default() };
     let par = par_for_threads(args.run.threads);
     let beta = 1.0 / args.init_noise_variance;
-    let fitted = match args.kernel {
-        KernelChoice::Linear => fit_kernel(&y, &x0, LinearKernel { alpha: 1.0, beta }, &cfg, par, &args, &out)?,
-        KernelChoice::Rbf => fit_kernel(&y, &x0, RbfKernel { beta, ..RbfKernel::default() }, &cfg, par, &args, &out)?,
+    let rbf = RbfKernel { beta, ..RbfKernel::default() };
+    let fitted = match (args.kernel, args.sparse) {
+        (KernelChoice::Rbf, Some(m)) => fit_sparse(&y, &x0, m, rbf, &cfg, par, &args, &out)?,
+        (KernelChoice::Linear, _) => fit_kernel(&y, &x0, LinearKernel { alpha: 1.0, beta }, &cfg, par, &args, &out)?,
+        (KernelChoice::Rbf, None) => fit_kernel(&y, &x0, rbf, &cfg, par, &args, &out)?,
     };
+    if args.kernel == KernelChoice::Rbf {
+        let mut log_hypers = [0.0; 4];
+        log_hypers.copy_from_slice(&fitted.log_hypers);
+        let saved = SavedModel {
+            x: fitted.x.clone(),
+            z: fitted.z.clone(),
+            log_hypers,
+            y: y.clone(),
+            mean: mean.clone(),
+            scale: scale.clone(),
+            labels: Some(data.labels.clone()),
+            kmm_jitter: if fitted.z.is_some() { handgrad_gplvm::sparse::DEFAULT_KMM_JITTER } else { 0.0 },
+        };
+        saved.save(&out.join("model.safetensors"))?;
+    }
     let gp_errors = loo_1nn_errors(&fitted.x, &data.labels);
     let mut summary = fitted.summary;
     writeln!(summary, "preprocessing: {:?}", args.preprocess)?;
@@ -166,6 +202,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     print!("{summary}");
     let json = serde_json::json!({ "state": "finished", "kernel": kernel_name(args.kernel), "latent_dim": args.latent_dim,
+        "sparse_inducing": args.sparse, "fit_seconds": fitted.fit_secs, "stop": fitted.stop,
         "preprocess": format!("{:?}", args.preprocess), "log_likelihood": fitted.log_likelihood,
         "loo_1nn_errors": { "gplvm": gp_errors, "pca": pca_errors, "raw": raw_errors, "pca_centred": centred_pca_errors },
         "n": n, "d": d, "max_evals": args.max_evals, "seed": args.run.seed, "threads": args.run.threads,
@@ -174,7 +211,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     write_latent_csv(&out.join("latent.csv"), &pca_scores, &fitted.x, &data.labels)?;
     let titles = [
         format!("PCA ({pca_errors} LOO 1-NN errors)"),
-        format!("GP-LVM {} ({gp_errors} errors)", kernel_name(args.kernel)),
+        match args.sparse {
+            Some(m) => format!("sparse GP-LVM, M = {m} ({gp_errors} errors)"),
+            None => format!("GP-LVM {} ({gp_errors} errors)", kernel_name(args.kernel)),
+        },
     ];
     plot_latents(&out.join("latent.svg"), &[&pca_scores, &fitted.x], &titles, &data.labels, &oil::CLASS_NAMES)?;
     let mut page = Page::new(&format!("GP-LVM ({} kernel) on the oil flow data", kernel_name(args.kernel)), false);
@@ -239,15 +279,21 @@ fn kernel_name(k: KernelChoice) -> &'static str {
     }
 }
 
-/// A fitted model's latent points, likelihood and a text summary.
+/// A fitted model's latent points, inducing inputs (sparse), log-hyperparameters, likelihood (or
+/// bound), fit time, stop message and a text summary.
 struct Fitted {
     x: Matrix<f64>,
+    z: Option<Matrix<f64>>,
+    log_hypers: Vec<f64>,
     log_likelihood: f64,
+    fit_secs: f64,
+    stop: String,
     summary: String,
 }
 
-/// Fits a GP-LVM with kernel `K` from `x0`, with a progress bar and a per-iteration trace.
-fn fit_kernel<K: Kernel + std::fmt::Debug>(
+/// Fits a full GP-LVM with kernel `K` from `x0`.
+#[allow(clippy::too_many_arguments)]
+fn fit_kernel<K: Kernel>(
     y: &Matrix<f64>,
     x0: &Matrix<f64>,
     kernel: K,
@@ -260,6 +306,108 @@ fn fit_kernel<K: Kernel + std::fmt::Debug>(
     let mut theta = model.pack(x0, &kernel);
     let l0 = model.log_likelihood(&theta)?;
     println!("GP-LVM ({} kernel, q = {}): initial L = {l0:.4}, {} parameters", K::NAME, x0.cols(), theta.len());
+    let (rep, fit_secs) = fit_with_progress(&mut model, &mut theta, cfg, args, out)?;
+    let (x, fitted_kernel) = model.unpack(&theta);
+    let warning = noise_warning(&fitted_kernel, y);
+    let log_hypers = theta[x.len()..].to_vec();
+    let names = kernel.hyper_names();
+    let head = format!("kernel {} q = {}: L {l0:.6} -> {:.6}", K::NAME, x.cols(), rep.log_likelihood);
+    Ok(finish(head, warning, x, None, log_hypers, names, &rep, fit_secs, cfg, args))
+}
+
+/// Fits the sparse GP-LVM with `m` inducing inputs, initialised at evenly spaced rows of `x0`.
+#[allow(clippy::too_many_arguments)]
+fn fit_sparse(
+    y: &Matrix<f64>,
+    x0: &Matrix<f64>,
+    m: usize,
+    kernel: RbfKernel,
+    cfg: &LbfgsConfig,
+    par: handgrad_tensor::Par,
+    args: &Args,
+    out: &Path,
+) -> anyhow::Result<Fitted> {
+    let n = x0.rows();
+    let z0 = Matrix::from_fn(m, x0.cols(), |i, c| x0.get(i * n / m, c));
+    let mut model = SparseGplvm::new(y.clone(), x0.cols(), m, par);
+    let mut theta = model.pack(x0, &z0, &kernel);
+    let f0 = model.bound(&theta)?;
+    println!("sparse GP-LVM (rbf, q = {}, M = {m}): initial bound F = {f0:.4}, {} parameters", x0.cols(), theta.len());
+    let (rep, fit_secs) = fit_with_progress(&mut model, &mut theta, cfg, args, out)?;
+    let (x, z, fitted_kernel) = model.unpack(&theta);
+    let warning = noise_warning(&fitted_kernel, y);
+    let log_hypers = theta[x.len() + z.len()..].to_vec();
+    let head = format!("sparse GP-LVM rbf q = {} M = {m}: bound F {f0:.6} -> {:.6}", x.cols(), rep.log_likelihood);
+    Ok(finish(head, warning, x, Some(z), log_hypers, kernel.hyper_names(), &rep, fit_secs, cfg, args))
+}
+
+/// The summary of a fit: objective, stop message in words, the hyperparameter table, timing.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    head: String,
+    warning: Option<String>,
+    x: Matrix<f64>,
+    z: Option<Matrix<f64>>,
+    log_hypers: Vec<f64>,
+    names: &[&str],
+    rep: &FitReport,
+    fit_secs: f64,
+    cfg: &LbfgsConfig,
+    args: &Args,
+) -> Fitted {
+    let o = &rep.optimiser;
+    let stop = o.stop_message(cfg.grad_tol);
+    let mut summary = String::new();
+    if let Some(warning) = warning {
+        println!("{warning}");
+        let _ = writeln!(summary, "{warning}");
+    }
+    let _ = writeln!(summary, "{head}");
+    let _ = writeln!(summary, "L-BFGS: {} iterations, {} evaluations; {stop}", o.iters, o.evals);
+    summary.push_str(&hyper_table(names, &log_hypers));
+    if rep.jitter_evals > 0 {
+        let _ = writeln!(summary, "jitter: {} evaluations needed it, largest {:.3e}", rep.jitter_evals, rep.max_jitter);
+    }
+    let _ = writeln!(
+        summary,
+        "fit time {fit_secs:.2} s ({:.1} ms per evaluation, {} thread(s))",
+        1e3 * fit_secs / o.evals as f64,
+        args.run.threads
+    );
+    Fitted { x, z, log_hypers, log_likelihood: rep.log_likelihood, fit_secs, stop, summary }
+}
+
+/// The hyperparameter table: GPy's names and parameterisation beside Lawrence's for the RBF kernel,
+/// the kernel's own names otherwise.
+fn hyper_table(names: &[&str], log_hypers: &[f64]) -> String {
+    let mut s = String::new();
+    if names.len() == 4 {
+        let mut k = RbfKernel::default();
+        k.set_log_hypers(log_hypers);
+        let _ = writeln!(s, "  {:<26} {:>12}   {:<8} {:>12}", "GPy parameter", "value", "Lawrence", "value");
+        for h in k.gpy_table() {
+            let _ = writeln!(
+                s,
+                "  {:<26} {:>12.6}   {:<8} {:>12.6}",
+                h.gpy_name, h.gpy_value, h.lawrence_name, h.lawrence_value
+            );
+        }
+    } else {
+        for (name, l) in names.iter().zip(log_hypers) {
+            let _ = writeln!(s, "  {name:<10} {:>12.6}", l.exp());
+        }
+    }
+    s
+}
+
+/// Runs [`fit`] with a progress bar and writes `trace.csv`; returns the report and the fit time.
+fn fit_with_progress<M: LatentModel>(
+    model: &mut M,
+    theta: &mut [f64],
+    cfg: &LbfgsConfig,
+    args: &Args,
+    out: &Path,
+) -> anyhow::Result<(FitReport, f64)> {
     let bar = if args.run.quiet { ProgressBar::hidden() } else { ProgressBar::new(cfg.max_evals as u64) };
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} evals [{elapsed_precise}] {msg}")?);
     let mut trace = String::from("iter,evals,log_likelihood,grad_norm_inf,step,seconds\n");
@@ -280,35 +428,12 @@ fn fit_kernel<K: Kernel + std::fmt::Debug>(
             ));
         }
     };
-    let rep: FitReport = fit(&mut model, &mut theta, cfg, on_iter)?;
+    let rep: FitReport = fit(model, theta, cfg, on_iter)?;
     let fit_secs = t.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let trace_path = out.join("trace.csv");
     std::fs::write(&trace_path, trace).with_context(|| format!("cannot write {}", trace_path.display()))?;
-    let (x, fitted_kernel) = model.unpack(&theta);
-    let o = &rep.optimiser;
-    let mut summary = String::new();
-    if let Some(warning) = noise_warning(&fitted_kernel, y) {
-        println!("{warning}");
-        writeln!(summary, "{warning}")?;
-    }
-    writeln!(summary, "kernel {} q = {}: L {l0:.6} -> {:.6}", K::NAME, x.cols(), rep.log_likelihood)?;
-    writeln!(
-        summary,
-        "L-BFGS: {} iterations, {} evaluations, stop: {:?}, max|g| {:.3e}",
-        o.iters, o.evals, o.reason, o.grad_norm_inf
-    )?;
-    writeln!(summary, "hyperparameters: {fitted_kernel:?}")?;
-    if rep.jitter_evals > 0 {
-        writeln!(summary, "jitter: {} evaluations needed it, largest {:.3e}", rep.jitter_evals, rep.max_jitter)?;
-    }
-    writeln!(
-        summary,
-        "fit time {fit_secs:.2} s ({:.1} ms per evaluation, {} thread(s))",
-        1e3 * fit_secs / o.evals as f64,
-        args.run.threads
-    )?;
-    Ok(Fitted { x, log_likelihood: rep.log_likelihood, summary })
+    Ok((rep, fit_secs))
 }
 
 /// `latent.csv`: index, label, PCA coordinates, GP-LVM coordinates.

@@ -481,8 +481,12 @@ fn train_gplvm_flags_and_data() {
         w.fails(&t(&["--init-noise-variance", v]), &["--init-noise-variance"]);
     }
     for v in ["-1", "NaN", "inf"] {
-        w.fails(&t(&["--grad-tol", v]), &["--grad-tol"]);
+        w.fails(&t(&["--gtol", v]), &["--gtol"]);
     }
+    for v in ["0", "-1", "abc"] {
+        w.fails(&t(&["--sparse", v]), &["--sparse"]);
+    }
+    w.fails(&t(&["--sparse", "10", "--kernel", "linear"]), &["--sparse needs --kernel rbf"]);
     w.fails(&t(&["--log-every", "-1"]), &["--log-every"]);
     for (flag, v) in [("--kernel", "matern"), ("--init", "zeros"), ("--preprocess", "whiten")] {
         w.fails(&t(&[flag, v]), &[flag]);
@@ -492,6 +496,11 @@ fn train_gplvm_flags_and_data() {
         return println!("SKIPPED: the gplvm runs (no oil-flow data installed)");
     }
     w.fails(&t(&["--latent-dim", "13"]), &["--latent-dim 13", "has rank 12"]);
+    w.fails(&t(&["--sparse", "1001"]), &["--sparse 1001", "between 1 and the 1000 data points"]);
+    let sparse = w.path("gp-sparse");
+    let out = w.ok(&t(&["--sparse", "20", "--max-evals", "3", "--out", sparse.to_str().unwrap()]));
+    assert!(out.stdout.contains("sparse GP-LVM") && out.stdout.contains("Gaussian_noise.variance"), "{}", out.shown);
+    assert!(sparse.join("model.safetensors").is_file(), "the fitted model is saved: {}", out.shown);
     let equal = w.path("equal");
     fs::create_dir(&equal).unwrap();
     let oil = fs::read_to_string(w.oil_dir().join("DataTrn.txt")).unwrap();
