@@ -35,10 +35,18 @@ const ALLOWED: &[&str] = &[
     "Unicode-3.0",
     "Unicode-DFS-2016",
     "MPL-2.0",
+    // A permissive licence for data: the Mozilla CA list in webpki-roots, which only xtask's
+    // downloader (ureq) links; it asks for no more than attribution of the data.
+    "CDLA-Permissive-2.0",
 ];
 
 /// `(crate, dependency, why)`: dependencies declared only for their features.
-const FEATURE_ONLY: &[(&str, &str, &str)] = &[];
+const FEATURE_ONLY: &[(&str, &str, &str)] = &[(
+    "handgrad-fcnet",
+    "rand_pcg",
+    "switches on rand_pcg's `serde` feature: a resumable checkpoint stores the state of \
+     handgrad-tensor's generator (`init::Rng`, a PCG-64)",
+)];
 
 /// The workspace's `cargo metadata` (all features), parsed.
 fn metadata(root: &Path) -> anyhow::Result<Value> {
