@@ -56,7 +56,8 @@ enum Cmd {
     },
     /// The training step side by side with the numpy yardstick, same sitting, alternating.
     BenchCompare(bench_compare::Args),
-    /// The definition of green: fmt, clippy -D warnings, tests, no_std checks, bench build, docs.
+    /// The definition of green: fmt, clippy -D warnings, tests, the report in headless Chromium, no_std
+    /// checks, bench build, docs, packaging, licence and unused-dependency checks.
     Ci(ci::Args),
     /// Classify PNG or JPEG images with a trained checkpoint (top-3 classes), or evaluate it on the
     /// installed test split.
