@@ -14,9 +14,9 @@
 //!    (Chromium is installed with apt-get when missing; when it cannot be, the step says it was
 //!    skipped)
 //! 5. `cargo check -p <crate> --no-default-features` for every no_std crate
-//! 6. `cargo test --workspace --benches --no-run` (the benches compile and link; in the test
-//!    profile, on the dependencies step 3 built, rather than `cargo bench --no-run`'s second optimised build of
-//!    the whole tree, which took 5–6 minutes of CI's 30)
+//! 6. `cargo test --workspace --benches --no-run`: the benches compile and link, in the test
+//!    profile on the dependencies step 3 built (`cargo bench --no-run` made a second optimised
+//!    build of the whole tree: 582 s of a clean-clone CI run on the 2-core AMD EPYC)
 //! 7. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`
 //! 8. `cargo package --workspace --no-verify` for the library crates (metadata, licence files,
 //!    READMEs and versions complete for crates.io; their README quick starts are crate docs, so step
