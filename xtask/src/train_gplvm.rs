@@ -400,7 +400,7 @@ fn hyper_table(names: &[&str], log_hypers: &[f64]) -> String {
     s
 }
 
-/// Runs [`fit`] with a progress bar and writes `trace.csv`; returns the report and the fit time.
+/// Runs [`fit()`] with a progress bar and writes `trace.csv`; returns the report and the fit time.
 fn fit_with_progress<M: LatentModel>(
     model: &mut M,
     theta: &mut [f64],

@@ -4,7 +4,7 @@
 //!
 //! CIFAR-10 for handgrad: a memory-mapped reader of the binary batch files, the homework's
 //! splits and per-pixel mean, and a minibatch gather from the mapped bytes into reusable
-//! [`Matrix`](handgrad_tensor::Matrix) buffers.
+//! [`Matrix`] buffers.
 //!
 //! - [`record`]: the 3,073-byte [`Record`] (label + R, G, B planes of 32×32), validated views of
 //!   `&[u8]` ([`parse_records`]) — no_std;

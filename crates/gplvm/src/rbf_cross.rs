@@ -19,7 +19,7 @@
 //!
 //! Unlike the symmetric `K(X, X)` of [`crate::rbf`], no pair is counted twice. One pass over the
 //! `(N, M)` entries, O(N·M·q); the forward caches `f` (row-major `(N, M)`) and evaluates the
-//! exponentials with [`crate::fastexp::exp`].
+//! exponentials with the crate's private `fastexp::exp`.
 
 use handgrad_tensor::Matrix;
 use handgrad_tensor::matrix::assert_shape;

@@ -94,7 +94,7 @@ pub fn write(dir: &Path, evals: &[SplitEval], data: &CifarData) -> Result<()> {
     Ok(())
 }
 
-/// The evaluation's sections of a report page (the files [`write`] wrote into `dir`).
+/// The evaluation's sections of a report page (the files [`write()`] wrote into `dir`).
 pub fn add_to_page(page: &mut Page, dir: &Path, evals: &[SplitEval], classes: &[String]) {
     for e in evals {
         let name = if e.split == "val" { "validation" } else { "test" };
