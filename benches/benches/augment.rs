@@ -73,7 +73,7 @@ fn benches(c: &mut Criterion) {
         let mut rng = rng_from_seed(2);
         g.bench_function(name, |b| {
             b.iter(|| {
-                use rand::Rng as _;
+                use rand::RngExt as _;
                 idx.clear();
                 idx.extend((0..BATCH).map(|_| rng.random_range(0..train.len())));
                 train.gather_train(&idx, &mut x, &mut y, &mut rng, par);

@@ -17,7 +17,7 @@
 
 use alloc::vec::Vec;
 
-use rand::{Rng as _, RngCore};
+use handgrad_tensor::rand::{Rng, RngExt as _};
 
 use crate::record::SIDE;
 
@@ -87,7 +87,7 @@ impl Augment {
     /// # Panics
     /// If `pad > MAX_PAD`.
     #[track_caller]
-    pub fn draw<R: RngCore + ?Sized>(self, rng: &mut R, n: usize, out: &mut Vec<Transform>) {
+    pub fn draw<R: Rng + ?Sized>(self, rng: &mut R, n: usize, out: &mut Vec<Transform>) {
         assert!(self.pad <= MAX_PAD, "Augment: pad {} is more than {MAX_PAD}", self.pad);
         out.clear();
         let p = self.pad as i8;
