@@ -18,7 +18,9 @@
 //! [`Preprocess::gather_augmented_par`] writes each row through its [`Transform`] (random crop and
 //! flip, see [`crate::augment`]); rows whose transform is the identity take the plain path above,
 //! the others a per-pixel loop that reads the source pixel of each output position (or 0 for the
-//! padding) and subtracts the mean, in the output's order.
+//! padding) and subtracts the mean, in the output's order. That loop is not vectorised: 200 rows
+//! on 2 threads take 736 µs against 133 µs plain (`benches/benches/augment.rs`, AMD EPYC Zen 3),
+//! +0.6 ms on the best recipe's 61 ms step.
 
 use alloc::vec;
 use alloc::vec::Vec;
