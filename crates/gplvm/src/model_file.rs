@@ -26,8 +26,10 @@ use std::vec::Vec;
 use std::{format, vec};
 
 use handgrad_data::tensor_file::{self, payload_sha256};
-use handgrad_tensor::Matrix;
+use handgrad_tensor::{Matrix, Par};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+
+use crate::{GplvmError, Kernel, Predictor, RbfKernel, SparseGplvm};
 
 /// The value of the `format` metadata key written by this version.
 pub const FORMAT: &str = "handgrad-gplvm-model/1";
@@ -118,6 +120,39 @@ impl SavedModel {
         }
         theta.extend_from_slice(&self.log_hypers);
         theta
+    }
+
+    /// The fitted kernel.
+    pub fn kernel(&self) -> RbfKernel {
+        let mut k = RbfKernel::default();
+        k.set_log_hypers(&self.log_hypers);
+        k
+    }
+
+    /// Raw rows `raw: (P, D)` preprocessed as the training data were: `(raw − mean) / scale`.
+    ///
+    /// # Panics
+    /// If `raw` does not have D columns.
+    #[track_caller]
+    pub fn preprocess(&self, raw: &Matrix<f64>) -> Matrix<f64> {
+        let d = self.mean.len();
+        assert!(raw.cols() == d, "SavedModel::preprocess: raw {:?} for a model of {d} columns", raw.shape());
+        Matrix::from_fn(raw.rows(), d, |i, j| (raw.get(i, j) - self.mean[j]) / self.scale[j])
+    }
+
+    /// The predictor of new points ([`crate::infer`]) of this model, full or sparse, on `par`.
+    ///
+    /// # Errors
+    /// As [`Predictor::full`] or [`SparseGplvm::predictor`] (a factorisation that fails).
+    pub fn predictor(&self, par: Par) -> Result<Predictor, GplvmError> {
+        match &self.z {
+            None => Predictor::full(&self.x, &self.y, self.kernel(), par),
+            Some(z) => {
+                let mut model = SparseGplvm::new(self.y.clone(), self.x.cols(), z.rows(), par);
+                model.set_kmm_jitter(self.kmm_jitter);
+                model.predictor(&self.theta())
+            }
+        }
     }
 
     /// Writes the model to `path` atomically.
