@@ -77,3 +77,19 @@ fn truncated_or_edited_files_are_refused() {
     let err = SavedModel::load(&temp_path("absent.safetensors")).unwrap_err();
     assert!(matches!(err, ModelFileError::Io { .. }), "{err:?}");
 }
+
+/// The payload checksum of the fixture as the model file wrote it before its machinery moved to
+/// `handgrad_data::tensor_file` (the format is unchanged, so files written then still load).
+const FIXTURE_PAYLOAD_SHA256: &str = "59eda384de217576f34e6cbeea2ad98feddbaa17bb98774f77f17a3d819f6b21";
+
+#[test]
+fn the_payload_checksum_is_the_one_earlier_versions_wrote() {
+    let (saved, _) = sparse_fixture();
+    let path = temp_path("earlier.safetensors");
+    saved.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let header = String::from_utf8_lossy(&bytes[8..8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize]);
+    let key = "\"payload_sha256\":\"";
+    let start = header.find(key).expect("payload_sha256 in the header") + key.len();
+    assert_eq!(&header[start..start + 64], FIXTURE_PAYLOAD_SHA256);
+}
