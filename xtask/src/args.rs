@@ -11,9 +11,10 @@
 use std::path::PathBuf;
 
 use clap::builder::PossibleValuesParser;
-use handgrad_cifar::Layout;
-use handgrad_fcnet::ModelKind;
+use handgrad_cifar::augment::MAX_PAD;
+use handgrad_cifar::{Augment, Layout};
 use handgrad_fcnet::limits::MAX_HIDDEN;
+use handgrad_fcnet::{ModelKind, Recipe, Schedule};
 use handgrad_nn::layers::Activation;
 use handgrad_nn::optim::UpdateKind;
 use handgrad_nn::solver::MAX_ITERS;
@@ -76,6 +77,82 @@ impl OptimArgs {
     /// The `--update` rule, if given.
     pub fn update_kind(&self) -> Option<UpdateKind> {
         self.update.as_deref().and_then(UpdateKind::from_name)
+    }
+}
+
+/// The modern recipe's flags (fc only), shared by `train fcnet` and `tune fcnet`; each left out
+/// keeps the base recipe's value (the defaults: all off; `train fcnet --preset best`: the best
+/// recipe's).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RecipeArgs {
+    /// fc only: augmentation of the training minibatches: `none`, `flip` (random horizontal flip),
+    /// `crop` (random crop with --pad pixels of zero padding) or `crop-flip` (both); the
+    /// validation split is never augmented [none; --preset best: crop-flip].
+    #[arg(long, value_parser = augment_kinds())]
+    pub augment: Option<String>,
+    /// fc only: zero padding of the random crop, 1..=16 pixels per side [4].
+    #[arg(long, value_parser = pad)]
+    pub pad: Option<usize>,
+    /// fc only: label smoothing ε in [0, 1) of the training loss: targets (1 − ε)·onehot + ε/10 [0].
+    #[arg(long, value_parser = label_smoothing)]
+    pub label_smoothing: Option<f64>,
+    /// fc only: `step` (× --lr-decay after every epoch) or `cosine` (linear warm-up over --warmup
+    /// epochs, then a half cosine from --lr to 0 at the last iteration, per iteration) [step].
+    #[arg(long, value_parser = schedules())]
+    pub schedule: Option<String>,
+    /// fc only, with --schedule cosine: epochs of linear warm-up, ≥ 0 (fractions allowed) [0].
+    #[arg(long, value_parser = non_negative_real)]
+    pub warmup: Option<f64>,
+    /// fc only, with --update adamw: decoupled weight decay ≥ 0 on the weight matrices (not the
+    /// biases or batchnorm's γ, β): each step shrinks them by the factor 1 − lr·weight-decay [0].
+    #[arg(long, value_parser = non_negative_real)]
+    pub weight_decay: Option<f64>,
+}
+
+impl RecipeArgs {
+    /// The flags given, written over `r`.
+    pub fn apply(&self, r: &mut Recipe) {
+        if let Some(kind) = &self.augment {
+            let pad = self.pad.unwrap_or(if r.augment.pad > 0 { r.augment.pad } else { DEFAULT_PAD });
+            r.augment = match kind.as_str() {
+                "flip" => Augment { pad: 0, flip: true },
+                "crop" => Augment { pad, flip: false },
+                "crop-flip" => Augment::crop_flip(pad),
+                _ => Augment::NONE,
+            };
+        } else if let Some(pad) = self.pad.filter(|_| r.augment.pad > 0) {
+            r.augment.pad = pad;
+        }
+        r.label_smoothing = self.label_smoothing.unwrap_or(r.label_smoothing);
+        r.schedule = self.schedule.as_deref().and_then(Schedule::from_name).unwrap_or(r.schedule);
+        r.warmup = self.warmup.unwrap_or(r.warmup);
+        r.weight_decay = self.weight_decay.unwrap_or(r.weight_decay);
+    }
+}
+
+/// `--pad` when `--augment crop` or `crop-flip` is given without it.
+pub const DEFAULT_PAD: usize = 4;
+
+/// `--augment`'s possible values.
+pub fn augment_kinds() -> PossibleValuesParser {
+    PossibleValuesParser::new(["none", "flip", "crop", "crop-flip"])
+}
+
+/// `--schedule`'s possible values: `step`, `cosine`.
+pub fn schedules() -> PossibleValuesParser {
+    PossibleValuesParser::new(Schedule::ALL.map(Schedule::name))
+}
+
+/// A crop padding: `1..=MAX_PAD` (16).
+pub fn pad(s: &str) -> Result<usize, String> {
+    whole_in(s, 1, MAX_PAD)
+}
+
+/// A label smoothing in `[0, 1)`.
+pub fn label_smoothing(s: &str) -> Result<f64, String> {
+    match real(s)? {
+        v if (0.0..1.0).contains(&v) => Ok(v),
+        _ => Err("must be in [0, 1) (0 = off)".into()),
     }
 }
 
@@ -200,6 +277,20 @@ mod tests {
         assert!(hidden_sizes("100,0").is_err() && hidden_sizes("abc").is_err() && hidden_sizes("").is_err());
         assert_eq!(hidden_sizes("16385").unwrap_err(), "hidden size '16385' must be in 1..=16384");
         assert!(positive("0").is_err() && positive("-1").is_err() && positive("3").unwrap() == 3);
+    }
+
+    #[test]
+    fn recipe_flags_apply_over_the_base() {
+        let mut r = Recipe::defaults(ModelKind::Fc);
+        let a = RecipeArgs { augment: Some("crop-flip".into()), ..Default::default() };
+        a.apply(&mut r);
+        assert_eq!(r.augment, Augment::crop_flip(4));
+        RecipeArgs { pad: Some(2), schedule: Some("cosine".into()), ..Default::default() }.apply(&mut r);
+        assert_eq!((r.augment, r.schedule), (Augment::crop_flip(2), Schedule::Cosine));
+        RecipeArgs { augment: Some("flip".into()), ..Default::default() }.apply(&mut r);
+        assert_eq!(r.augment, Augment { pad: 0, flip: true });
+        assert_eq!(pad("17").unwrap_err(), "must be in 1..=16");
+        assert_eq!(label_smoothing("1").unwrap_err(), "must be in [0, 1) (0 = off)");
     }
 
     #[test]

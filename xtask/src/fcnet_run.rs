@@ -121,8 +121,13 @@ impl Summary {
     pub fn text(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "{}", self.recipe);
-        let _ =
-            writeln!(s, "validation accuracy: {:.4} (best at a check {:.4})", self.val_acc, self.best_check_val_acc);
+        let _ = writeln!(
+            s,
+            "validation accuracy: {:.4} (best at a check {:.4}; validation (clean split){})",
+            self.val_acc,
+            self.best_check_val_acc,
+            if self.recipe.augment.is_none() { "" } else { ", train accuracy on augmented batches" }
+        );
         let _ = writeln!(s, "final model:         {}", self.final_model);
         match (self.test_acc, &self.test_note) {
             (Some(a), _) => {
@@ -468,6 +473,7 @@ fn write_plots(dir: &Path, history: &History, recipe: &Recipe) -> Result<()> {
     fcnet_plots::plot_loss_svg(&dir.join("loss.svg"), history, &format!("Training loss: {title}"))?;
     let train_label = match recipe.model {
         ModelKind::TwoLayer => "train (the current minibatch, as the notebook)",
+        ModelKind::Fc if !recipe.augment.is_none() => "train (augmented batches)",
         ModelKind::Fc => "train (1,000 sampled training images)",
     };
     fcnet_plots::plot_accuracy_svg(&dir.join("accuracy.svg"), history, "Accuracy at each check", train_label)
@@ -487,6 +493,9 @@ fn config_rows(info: &RunInfo) -> Vec<(&'static str, String)> {
         ("iterations (epochs)", format!("{} ({:.2})", r.iters, r.epochs())),
         ("weight scale", r.weight_scale.to_string()),
         ("dropout / batchnorm", format!("{} / {}", r.dropout, r.batchnorm)),
+        ("schedule / warm-up epochs", format!("{} / {}", r.schedule.name(), r.warmup)),
+        ("weight decay / label smoothing", format!("{} / {}", r.weight_decay, r.label_smoothing)),
+        ("augmentation (training batches only)", r.augment.describe()),
         ("layout", r.layout.name().to_string()),
         ("seed / threads / dtype", format!("{} / {} / {}", r.seed, r.threads, info.dtype)),
         ("data", format!("{} (fingerprint {}…)", info.data_dir.display(), &info.fingerprint[..12])),

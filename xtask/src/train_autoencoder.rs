@@ -122,8 +122,8 @@ impl Settings {
         let (cifar, o) = (args.dataset == DataSet::Cifar, &args.optim);
         let update = o.update_kind().unwrap_or(UpdateKind::Adam);
         let lr = o.lr.unwrap_or(match update {
-            UpdateKind::Adam | UpdateKind::RmsProp if cifar => 2e-3,
-            UpdateKind::Adam | UpdateKind::RmsProp => 1e-2,
+            UpdateKind::Adam | UpdateKind::AdamW | UpdateKind::RmsProp if cifar => 2e-3,
+            UpdateKind::Adam | UpdateKind::AdamW | UpdateKind::RmsProp => 1e-2,
             UpdateKind::Sgd => 0.25 / lambda1,
             UpdateKind::Momentum | UpdateKind::Nesterov => 0.025 / lambda1,
         });

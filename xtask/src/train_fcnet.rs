@@ -24,7 +24,7 @@ use handgrad_nn::solver::{MAX_ITERS, TrainError};
 use handgrad_tensor::Scalar;
 use handgrad_tensor::gemm::par_for_threads;
 
-use crate::args::{Hidden, OptimArgs, RunArgs, hidden_sizes, layouts, model_kinds};
+use crate::args::{Hidden, OptimArgs, RecipeArgs, RunArgs, hidden_sizes, layouts, model_kinds};
 use crate::explicit::Given;
 use crate::fcnet_run::{Lifecycle, RunInfo};
 use crate::report::evaluation;
@@ -41,6 +41,11 @@ pub struct Args {
     /// and batchnorm, trained by the Solver with any update rule) (default: two-layer).
     #[arg(long, value_parser = model_kinds())]
     pub model: Option<String>,
+    /// Start from a preset instead of the model's defaults; the other flags apply over it.
+    /// `best`: the best fully connected recipe for a 15-minute run on 2 threads (implies
+    /// --model fc; see `handgrad_fcnet::Recipe::best` and the README).
+    #[arg(long, value_enum)]
+    pub preset: Option<Preset>,
     /// Hidden layer sizes of the net, comma-separated (two-layer: exactly one) [two-layer: 300;
     /// fc: 100,100].
     #[arg(long, value_parser = hidden_sizes, value_name = "H1,H2,...")]
@@ -69,6 +74,9 @@ pub struct Args {
     /// [two-layer: hwc; fc: chw].
     #[arg(long, value_parser = layouts())]
     pub layout: Option<String>,
+    /// Augmentation, label smoothing, schedule, warm-up, weight decay (fc only).
+    #[command(flatten)]
+    pub recipe: RecipeArgs,
     /// Scalar type of parameters and data (default: f32).
     #[arg(long, value_enum)]
     pub dtype: Option<DtypeArg>,
@@ -88,6 +96,13 @@ pub struct Args {
     pub run: RunArgs,
 }
 
+/// A starting recipe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// The best fully connected recipe (`Recipe::best`).
+    Best,
+}
+
 /// Scalar type of the parameters and data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum DtypeArg {
@@ -99,8 +114,15 @@ pub enum DtypeArg {
 
 /// The flags that make no sense with `--eval-checkpoint` (the checkpoint fixes what they set;
 /// `--out` is where its evaluation goes).
-const EVAL_CONFLICTS: [&str; 16] = [
+const EVAL_CONFLICTS: [&str; 23] = [
     "model",
+    "preset",
+    "augment",
+    "pad",
+    "label_smoothing",
+    "schedule",
+    "warmup",
+    "weight_decay",
     "hidden",
     "update",
     "lr",
@@ -123,6 +145,8 @@ Examples:
   cargo xtask train fcnet                                   # tuned two-layer defaults
   cargo xtask train fcnet --hidden 50 --iters 1000 --lr 1e-4 --reg 0.25   # the notebook's first run
   cargo xtask train fcnet --model fc --hidden 100,100 --update adam --batchnorm --dropout 0.25
+  cargo xtask train fcnet --preset best --threads 2                # the best fc recipe (README)
+  cargo xtask train fcnet --preset best --threads 2 --augment none # the same without augmentation
   cargo xtask train fcnet --eval-checkpoint runs/<run>/model.safetensors
   cargo xtask train fcnet --resume runs/<run>                # continue an interrupted run
 
@@ -139,8 +163,19 @@ impl Args {
     /// The recipe: the model's defaults with every given flag applied, validated (every bound,
     /// before any data is read).
     pub fn resolve(&self) -> Result<Recipe> {
-        let model: ModelKind = self.model.as_deref().unwrap_or("two-layer").parse().map_err(anyhow::Error::msg)?;
-        let mut r = Recipe::defaults(model);
+        let mut r = match self.preset {
+            Some(Preset::Best) => {
+                if self.model.as_deref().is_some_and(|m| m != ModelKind::Fc.name()) {
+                    bail!("--preset best is a fully connected recipe: drop --model or use --model fc");
+                }
+                Recipe::best()
+            }
+            None => {
+                let model: ModelKind =
+                    self.model.as_deref().unwrap_or("two-layer").parse().map_err(anyhow::Error::msg)?;
+                Recipe::defaults(model)
+            }
+        };
         let epochs = self.epochs.unwrap_or(r.epochs());
         if let Some(Hidden(h)) = &self.hidden {
             r.hidden = h.clone();
@@ -148,8 +183,9 @@ impl Args {
         let o = &self.optim;
         r.update = o.update_kind().unwrap_or(r.update);
         self.apply_numbers(&mut r);
-        r.dropout = self.dropout.unwrap_or(0.0);
-        r.batchnorm = self.batchnorm;
+        self.recipe.apply(&mut r);
+        r.dropout = self.dropout.unwrap_or(r.dropout);
+        r.batchnorm |= self.batchnorm;
         r.seed = self.run.seed;
         r.threads = self.run.threads;
         r.layout = self.layout.as_deref().and_then(Layout::from_name).unwrap_or(r.layout);
@@ -191,6 +227,7 @@ impl Args {
             r.update = o.update_kind().unwrap_or(r.update);
         }
         self.apply_numbers(&mut r);
+        self.recipe.apply(&mut r);
         r.dropout = self.dropout.unwrap_or(r.dropout);
         if given.has("batchnorm") {
             r.batchnorm = self.batchnorm;
@@ -268,7 +305,7 @@ pub fn expected_bytes(recipe: &Recipe, dtype_bytes: u64) -> u64 {
     let params: u64 = dims.windows(2).map(|w| w[0] * w[1] + w[1]).sum();
     let states = match recipe.update.name() {
         "sgd" => 0,
-        "adam" => 2,
+        "adam" | "adamw" => 2,
         _ => 1,
     };
     params * dtype_bytes * (3 + 1 + states) + 16 * recipe.iters as u64 + (8 << 20)

@@ -22,7 +22,7 @@ use handgrad_cifar::Layout;
 use handgrad_fcnet::{CifarData, ModelKind, Recipe, Resumed, SearchSpace, train_from};
 use handgrad_nn::solver::TrainError;
 
-use crate::args::{Hidden, RunArgs, hidden_sizes, layouts, model_kinds, update_kinds};
+use crate::args::{Hidden, RecipeArgs, RunArgs, hidden_sizes, layouts, model_kinds, update_kinds};
 use crate::explicit::Given;
 use crate::fcnet_run::{Lifecycle, RunInfo};
 use crate::report::html::{Page, REPORT};
@@ -76,6 +76,18 @@ pub struct Args {
     /// Row layout [two-layer: hwc; fc: chw].
     #[arg(long, value_parser = layouts())]
     pub layout: Option<String>,
+    /// fc only, for every trial: augmentation, label smoothing, schedule, warm-up, weight decay
+    /// (as in `train fcnet`).
+    #[command(flatten)]
+    pub recipe: RecipeArgs,
+    /// fc only: decoupled weight decays (AdamW) to choose from, one per trial uniformly; overrides
+    /// --weight-decay [the --weight-decay value].
+    #[arg(long, value_delimiter = ',', value_parser = crate::args::non_negative_real)]
+    pub weight_decays: Vec<f64>,
+    /// fc only: dropout probabilities to choose from, one per trial uniformly; overrides
+    /// --dropout [the --dropout value].
+    #[arg(long, value_delimiter = ',', value_parser = crate::args::dropout_probability)]
+    pub dropouts: Vec<f64>,
     /// Most trials to run, 1..=10,000 (random search; grid search stops at the end of the grid,
     /// which may hold at most 10,000 combinations).
     #[arg(long, default_value_t = 8, value_parser = trials)]
@@ -118,6 +130,9 @@ fn settings(args: &Args) -> serde_json::Value {
         "hidden": hidden, "epochs": args.epochs, "lr_decay": args.lr_decay, "update": args.update,
         "dropout": args.dropout, "batchnorm": args.batchnorm, "batch_size": args.batch_size,
         "weight_scale": args.weight_scale, "layout": args.layout, "trials": args.trials,
+        "augment": args.recipe.augment, "pad": args.recipe.pad, "label_smoothing": args.recipe.label_smoothing,
+        "schedule": args.recipe.schedule, "warmup": args.recipe.warmup, "weight_decay": args.recipe.weight_decay,
+        "weight_decays": args.weight_decays, "dropouts": args.dropouts,
         "budget_minutes": args.budget_minutes, "seed": args.run.seed,
     })
 }
@@ -443,6 +458,7 @@ fn base_recipe(args: &Args) -> Result<Recipe> {
     r.weight_scale = args.weight_scale.unwrap_or(r.weight_scale);
     r.layout = args.layout.as_deref().and_then(Layout::from_name).unwrap_or(r.layout);
     (r.dropout, r.batchnorm, r.seed, r.threads) = (args.dropout, args.batchnorm, args.run.seed, args.run.threads);
+    args.recipe.apply(&mut r);
     r.validate()?;
     Ok(r)
 }
@@ -480,10 +496,20 @@ fn candidates(args: &Args, base: &Recipe) -> Result<Vec<Recipe>> {
         hidden,
         epochs: args.epochs.clone(),
         lr_decay: args.lr_decay.clone(),
+        weight_decay: args.weight_decays.clone(),
+        dropout: args.dropouts.clone(),
     };
-    let combos = [space.hidden.len(), space.lr.len(), space.reg.len(), space.epochs.len(), space.lr_decay.len()]
-        .into_iter()
-        .try_fold(1usize, usize::checked_mul);
+    let combos = [
+        space.hidden.len(),
+        space.lr.len(),
+        space.reg.len(),
+        space.epochs.len(),
+        space.lr_decay.len(),
+        space.weight_decay.len().max(1),
+        space.dropout.len().max(1),
+    ]
+    .into_iter()
+    .try_fold(1usize, usize::checked_mul);
     if args.search == Search::Grid && combos.is_none_or(|n| n > MAX_TRIALS) {
         bail!(
             "the grid has more than {MAX_TRIALS} combinations; give shorter lists, or use --search random --trials N"

@@ -14,6 +14,11 @@
 //! (the CPU, or `HANDGRAD_KERNELS`): `portable` (x86-64 baseline), `avx2`, `avx512`.
 //! [`Preprocess::gather_par`] splits the rows of a batch over threads: each row is written by
 //! exactly one thread with the same code, so the batch has the same bytes for any thread count.
+//!
+//! [`Preprocess::gather_augmented_par`] writes each row through its [`Transform`] (random crop and
+//! flip, see [`crate::augment`]); rows whose transform is the identity take the plain path above,
+//! the others a per-pixel loop that reads the source pixel of each output position (or 0 for the
+//! padding) and subtracts the mean, in the output's order.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -22,8 +27,9 @@ use core::ops::Range;
 use handgrad_tensor::kernels::{self, KernelPath};
 use handgrad_tensor::{Matrix, Par, Scalar};
 
+use crate::augment::Transform;
 use crate::mean::{Layout, PixelMean};
-use crate::record::{IMAGE_BYTES, PLANE, Record};
+use crate::record::{CHANNELS, IMAGE_BYTES, PLANE, Record, SIDE};
 use crate::records::Records;
 
 /// Turns records into centred feature rows of one [`Layout`] in scalar type `T`.
@@ -69,6 +75,62 @@ impl<T: Scalar> Preprocess<T> {
         match self.layout {
             Layout::Chw => self.row_chw(&record.pixels, out),
             Layout::Hwc => self.row_hwc(path, &record.pixels, out),
+        }
+    }
+
+    /// Writes one record's centred features through `t` (crop offsets and flip) into `out`
+    /// (3,072 values, `layout` order); [`Transform::IDENTITY`] is [`Preprocess::write_row`].
+    ///
+    /// # Panics
+    /// If `out.len() != 3072`.
+    #[inline]
+    #[track_caller]
+    pub fn write_row_transformed(&self, record: &Record, t: Transform, out: &mut [T]) {
+        self.write_row_transformed_on(kernels::active(), record, t, out);
+    }
+
+    #[inline]
+    #[track_caller]
+    fn write_row_transformed_on(&self, path: KernelPath, record: &Record, t: Transform, out: &mut [T]) {
+        if t == Transform::IDENTITY {
+            return self.write_row_on(path, record, out);
+        }
+        assert_eq!(out.len(), IMAGE_BYTES, "Preprocess::write_row: row has {} values, needs {IMAGE_BYTES}", out.len());
+        self.row_transformed(&record.pixels, t, out);
+    }
+
+    /// The per-pixel transformed row (module docs of [`crate::augment`]): output `(r, c, ch)` reads
+    /// `px(r + dy, c' + dx, ch)`, or 0 outside the image, minus the mean; written in `layout` order.
+    fn row_transformed(&self, px: &[u8; IMAGE_BYTES], t: Transform, out: &mut [T]) {
+        let value = |r: usize, c: usize, ch: usize| -> T {
+            let (sr, sc) = (r as isize + isize::from(t.dy), t.source_col(c));
+            let inside = (0..SIDE as isize).contains(&sr) && (0..SIDE as isize).contains(&sc);
+            let p = if inside { px[ch * PLANE + sr as usize * SIDE + sc as usize] } else { 0 };
+            T::from_f64(f64::from(p))
+        };
+        match self.layout {
+            Layout::Hwc => {
+                let mut k = 0;
+                for r in 0..SIDE {
+                    for c in 0..SIDE {
+                        for ch in 0..CHANNELS {
+                            out[k] = value(r, c, ch) - self.mean[k];
+                            k += 1;
+                        }
+                    }
+                }
+            }
+            Layout::Chw => {
+                let mut k = 0;
+                for ch in 0..CHANNELS {
+                    for r in 0..SIDE {
+                        for c in 0..SIDE {
+                            out[k] = value(r, c, ch) - self.mean[k];
+                            k += 1;
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -123,6 +185,47 @@ impl<T: Scalar> Preprocess<T> {
     /// If any index is `>= records.len()` (checked before any work).
     #[track_caller]
     pub fn gather_par(&self, records: &Records, rows: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, par: Par) {
+        self.gather_impl(records, rows, &[], x, y, par);
+    }
+
+    /// [`Preprocess::gather_par`] with row `k` written through `transforms[k]` (a random crop and
+    /// flip drawn by [`Augment::draw`](crate::Augment::draw) before the call). Same bytes for every
+    /// thread count; no allocation once the buffers have reached the batch size.
+    ///
+    /// # Panics
+    /// If `transforms.len() != rows.len()`, or any index is `>= records.len()` (checked before any
+    /// work).
+    #[track_caller]
+    pub fn gather_augmented_par(
+        &self,
+        records: &Records,
+        rows: &[usize],
+        transforms: &[Transform],
+        x: &mut Matrix<T>,
+        y: &mut Vec<usize>,
+        par: Par,
+    ) {
+        assert_eq!(
+            transforms.len(),
+            rows.len(),
+            "Preprocess::gather_augmented_par: {} transforms for {} rows",
+            transforms.len(),
+            rows.len()
+        );
+        self.gather_impl(records, rows, transforms, x, y, par);
+    }
+
+    /// The gather of `rows`, through `transforms` (one per row, or none at all).
+    #[track_caller]
+    fn gather_impl(
+        &self,
+        records: &Records,
+        rows: &[usize],
+        transforms: &[Transform],
+        x: &mut Matrix<T>,
+        y: &mut Vec<usize>,
+        par: Par,
+    ) {
         if let Some(&bad) = rows.iter().find(|&&i| i >= records.len()) {
             panic!("Preprocess::gather: row {bad} outside 0..{}", records.len());
         }
@@ -133,42 +236,60 @@ impl<T: Scalar> Preprocess<T> {
         let path = kernels::active();
         let out = x.as_mut_slice();
         #[cfg(feature = "std")]
-        self.gather_split(path, records, rows, out, par.degree().min(rows.len() / MIN_ROWS_PER_THREAD));
+        self.gather_split(path, records, rows, transforms, out, par.degree().min(rows.len() / MIN_ROWS_PER_THREAD));
         // Threads need std (rayon); without it the batch is gathered on this thread.
         #[cfg(not(feature = "std"))]
         {
             let _ = par;
-            self.gather_rows(path, records, rows, out);
+            self.gather_rows(path, records, rows, transforms, out);
         }
     }
 
     /// [`Preprocess::gather_rows`] on `threads` blocks of rows, split in halves by `rayon::join`
     /// (which, unlike spawning, allocates nothing).
     #[cfg(feature = "std")]
-    fn gather_split(&self, path: KernelPath, records: &Records, rows: &[usize], out: &mut [T], threads: usize) {
+    fn gather_split(
+        &self,
+        path: KernelPath,
+        records: &Records,
+        rows: &[usize],
+        transforms: &[Transform],
+        out: &mut [T],
+        threads: usize,
+    ) {
         if threads <= 1 {
-            return self.gather_rows(path, records, rows, out);
+            return self.gather_rows(path, records, rows, transforms, out);
         }
         let left = threads / 2;
         let mid = rows.len() * left / threads;
         let (rows_l, rows_r) = rows.split_at(mid);
+        let (t_l, t_r) = if transforms.is_empty() { (transforms, transforms) } else { transforms.split_at(mid) };
         let (out_l, out_r) = out.split_at_mut(mid * IMAGE_BYTES);
         rayon::join(
-            || self.gather_split(path, records, rows_l, out_l, left),
-            || self.gather_split(path, records, rows_r, out_r, threads - left),
+            || self.gather_split(path, records, rows_l, t_l, out_l, left),
+            || self.gather_split(path, records, rows_r, t_r, out_r, threads - left),
         );
     }
 
-    /// Writes the rows of records `rows` into `out` (`rows.len() × 3072` values), prefetching
-    /// ahead; the indices are valid (checked by the caller).
-    fn gather_rows(&self, path: KernelPath, records: &Records, rows: &[usize], out: &mut [T]) {
+    /// Writes the rows of records `rows` into `out` (`rows.len() × 3072` values), each through its
+    /// transform when `transforms` is not empty, prefetching ahead; the indices are valid (checked
+    /// by the caller).
+    fn gather_rows(
+        &self,
+        path: KernelPath,
+        records: &Records,
+        rows: &[usize],
+        transforms: &[Transform],
+        out: &mut [T],
+    ) {
         for (k, (&i, o)) in rows.iter().zip(out.chunks_exact_mut(IMAGE_BYTES)).enumerate() {
             // Random records of a 150 MB mapping: ask for the record PREFETCH_AHEAD rows on while
             // this one is converted, so its DRAM (and page-walk) latency overlaps the work.
             if let Some(&ahead) = rows.get(k + PREFETCH_AHEAD) {
                 prefetch_record(records.record(ahead));
             }
-            self.write_row_on(path, records.record(i), o);
+            let t = transforms.get(k).copied().unwrap_or(Transform::IDENTITY);
+            self.write_row_transformed_on(path, records.record(i), t, o);
         }
     }
 
@@ -255,7 +376,7 @@ fn chw_of_hwc(hwc: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{RECORD_BYTES, SIDE};
+    use crate::record::RECORD_BYTES;
 
     /// Three records with distinct pixel values; record i has label i.
     fn records() -> Records {
@@ -339,6 +460,92 @@ mod tests {
         let recs = records();
         let pre = Preprocess::<f32>::new(&PixelMean::zero(), Layout::Hwc);
         pre.gather_par(&recs, &[0, 3], &mut Matrix::zeros(0, 0), &mut Vec::new(), Par::Seq);
+    }
+
+    /// The plain gather through the per-pixel transformed writer (forced, even for the identity).
+    fn transformed(pre: &Preprocess<f64>, recs: &Records, i: usize, t: Transform) -> Vec<f64> {
+        let mut out = vec![f64::NAN; IMAGE_BYTES];
+        pre.row_transformed(&recs.record(i).pixels, t, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_zero_crop_offset_is_the_plain_gather_and_a_flip_twice_is_the_identity() {
+        let recs = records();
+        let mean = PixelMean::of(&recs, 0..3);
+        for layout in [Layout::Hwc, Layout::Chw] {
+            let pre = Preprocess::<f64>::new(&mean, layout);
+            let mut plain = vec![0.0; IMAGE_BYTES];
+            pre.write_row(recs.record(1), &mut plain);
+            assert_eq!(transformed(&pre, &recs, 1, Transform::IDENTITY), plain, "{layout:?}");
+            // Flip the flipped row back: mirror the columns of the flipped output.
+            let flipped = transformed(&pre, &recs, 1, Transform { flip: true, ..Transform::IDENTITY });
+            assert_ne!(flipped, plain);
+            let mut twice = vec![0.0; IMAGE_BYTES];
+            for (r, c, ch) in
+                (0..SIDE).flat_map(|r| (0..SIDE).flat_map(move |c| (0..CHANNELS).map(move |ch| (r, c, ch))))
+            {
+                let (to, from) = (layout.index(r, c, ch), layout.index(r, SIDE - 1 - c, ch));
+                twice[to] = flipped[from] + pre.mean()[from] - pre.mean()[to];
+            }
+            assert_eq!(twice, plain, "{layout:?}: a flip twice");
+        }
+    }
+
+    #[test]
+    fn crop_offsets_shift_the_image_and_pad_with_black() {
+        let recs = records();
+        let mean = PixelMean::of(&recs, 0..3);
+        for layout in [Layout::Hwc, Layout::Chw] {
+            let pre = Preprocess::<f64>::new(&mean, layout);
+            let t = Transform { dy: 3, dx: -2, flip: true };
+            let out = transformed(&pre, &recs, 2, t);
+            for (r, c, ch) in [(0, 0, 0), (5, 7, 1), (28, 31, 2), (29, 0, 0), (31, 31, 1), (10, 1, 2)] {
+                let (sr, sc) = (r as isize + 3, (31 - c) as isize - 2);
+                let px = if (0..32).contains(&sr) && (0..32).contains(&sc) {
+                    f64::from(recs.record(2).pixel(sr as usize, sc as usize, ch))
+                } else {
+                    0.0
+                };
+                let k = layout.index(r, c, ch);
+                assert_eq!(out[k], px - pre.mean()[k], "{layout:?} ({r},{c},{ch})");
+            }
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "std")]
+    fn augmented_gather_is_the_same_on_one_and_two_threads() {
+        use crate::augment::Augment;
+        use handgrad_tensor::init::rng_from_seed;
+        let recs = records();
+        let rows: Vec<usize> = (0..203).map(|i| (i * 7) % 3).collect();
+        let mut t = Vec::new();
+        Augment::crop_flip(4).draw(&mut rng_from_seed(5), rows.len(), &mut t);
+        for layout in [Layout::Hwc, Layout::Chw] {
+            let pre = Preprocess::<f32>::new(&PixelMean::of(&recs, 0..3), layout);
+            let (mut x1, mut y1, mut x2, mut y2) = (Matrix::zeros(0, 0), Vec::new(), Matrix::zeros(0, 0), Vec::new());
+            pre.gather_augmented_par(&recs, &rows, &t, &mut x1, &mut y1, Par::Seq);
+            for threads in [2, 3] {
+                pre.gather_augmented_par(&recs, &rows, &t, &mut x2, &mut y2, Par::rayon(threads));
+                assert!(x1 == x2 && y1 == y2, "{layout:?}, {threads} threads");
+            }
+            let mut row = vec![0f32; IMAGE_BYTES];
+            pre.write_row_transformed(recs.record(rows[7]), t[7], &mut row);
+            assert_eq!(x1.row(7), &row[..]);
+            let (mut xp, mut yp) = (Matrix::zeros(0, 0), Vec::new());
+            pre.gather(&recs, &rows, &mut xp, &mut yp);
+            assert!(xp != x1 && yp == y1, "the transforms change the pixels, not the labels");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "2 transforms for 3 rows")]
+    fn a_transform_per_row_is_required() {
+        let recs = records();
+        let pre = Preprocess::<f32>::new(&PixelMean::zero(), Layout::Hwc);
+        let t = [Transform::IDENTITY; 2];
+        pre.gather_augmented_par(&recs, &[0, 1, 2], &t, &mut Matrix::zeros(0, 0), &mut Vec::new(), Par::Seq);
     }
 
     #[test]

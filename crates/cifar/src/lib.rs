@@ -14,7 +14,8 @@
 //! - [`SplitConfig`] / [`Splits`]: 49,000 / 1,000 / 1,000 by default, as index ranges;
 //! - [`PixelMean`] and [`Layout`] (HWC or CHW flattening);
 //! - [`Preprocess`]: `gather(records, rows, x: (n, 3072), y: n labels)` with the mean subtracted,
-//!   no allocation per batch;
+//!   no allocation per batch; [`Preprocess::gather_augmented_par`] also applies a random crop and
+//!   flip per row ([`Augment`], drawn as [`Transform`]s before the gather);
 //! - [`archive`] (`std`): verify and install the dataset archive or folder atomically, with a
 //!   manifest of sizes and SHA-256 (the protocol of `handgrad_data::install`; used by
 //!   `cargo xtask fetch-cifar`).
@@ -29,6 +30,7 @@ extern crate std;
 
 #[cfg(feature = "std")]
 pub mod archive;
+pub mod augment;
 #[cfg(feature = "std")]
 pub mod dataset;
 pub mod error;
@@ -39,6 +41,7 @@ pub mod record;
 pub mod records;
 pub mod split;
 
+pub use augment::{Augment, Transform};
 #[cfg(feature = "std")]
 pub use dataset::{Cifar10, DIR_NAME, META_FILE, OpenOptions, TEST_FILE, TRAIN_FILES};
 pub use error::CifarError;

@@ -2,13 +2,18 @@
 //! ([`CifarData`]), and each split as a [`Dataset`] ([`CifarSplit`]) — a range of memory-mapped
 //! records plus the homework's preprocessing (per-pixel mean of the training split subtracted,
 //! HWC or CHW flattening), gathered straight from the mapped bytes into the caller's batch buffer.
+//! A split may augment its training gathers ([`CifarSplit::with_augment`]: random crop and flip per
+//! row, drawn from the loop's generator); its evaluation gathers never do.
 
 use std::cell::RefCell;
 use std::ops::Range;
 use std::path::Path;
 
-use handgrad_cifar::{Cifar10, CifarError, IMAGE_BYTES, Layout, PixelMean, Preprocess, Records, SplitConfig, Splits};
+use handgrad_cifar::{
+    Augment, Cifar10, CifarError, IMAGE_BYTES, Layout, PixelMean, Preprocess, Records, SplitConfig, Splits, Transform,
+};
 use handgrad_nn::solver::Dataset;
+use handgrad_tensor::init::Rng;
 use handgrad_tensor::{Matrix, Par, Scalar};
 
 /// An opened CIFAR-10 folder with the splits of a [`SplitConfig`] and the training split's mean.
@@ -91,6 +96,10 @@ pub struct CifarSplit<'a, T: Scalar> {
     pre: &'a Preprocess<T>,
     /// Record indices of the current batch when the split does not start at record 0 (reused).
     scratch: RefCell<Vec<usize>>,
+    /// The augmentation of training gathers ([`Augment::NONE`] by default).
+    augment: Augment,
+    /// The current training batch's transforms (reused).
+    transforms: RefCell<Vec<Transform>>,
 }
 
 impl<'a, T: Scalar> CifarSplit<'a, T> {
@@ -101,12 +110,51 @@ impl<'a, T: Scalar> CifarSplit<'a, T> {
     #[track_caller]
     pub fn new(records: &'a Records, rows: Range<usize>, pre: &'a Preprocess<T>) -> Self {
         assert!(rows.end <= records.len(), "CifarSplit: rows {rows:?} outside 0..{}", records.len());
-        Self { records, rows, pre, scratch: RefCell::new(Vec::new()) }
+        Self {
+            records,
+            rows,
+            pre,
+            scratch: RefCell::new(Vec::new()),
+            augment: Augment::NONE,
+            transforms: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// This split with its training gathers ([`Dataset::gather_train`]) augmented by `augment`.
+    ///
+    /// # Panics
+    /// If `augment.pad > handgrad_cifar::augment::MAX_PAD`.
+    #[track_caller]
+    pub fn with_augment(mut self, augment: Augment) -> Self {
+        let max = handgrad_cifar::augment::MAX_PAD;
+        assert!(augment.pad <= max, "CifarSplit::with_augment: pad {} is more than {max}", augment.pad);
+        self.augment = augment;
+        self
+    }
+
+    /// The augmentation of training gathers.
+    pub fn augment(&self) -> Augment {
+        self.augment
     }
 
     /// The record range of this split.
     pub fn rows(&self) -> Range<usize> {
         self.rows.clone()
+    }
+
+    /// The record indices of split rows `idx`, checked (borrowing `scratch` when the split does
+    /// not start at record 0).
+    #[track_caller]
+    fn with_records<R>(&self, idx: &[usize], f: impl FnOnce(&[usize]) -> R) -> R {
+        let n = self.rows.len();
+        assert!(idx.iter().all(|&i| i < n), "CifarSplit::gather: an index is outside the split's {n} rows");
+        if self.rows.start == 0 {
+            return f(idx);
+        }
+        let mut rows = self.scratch.borrow_mut();
+        rows.clear();
+        rows.extend(idx.iter().map(|&i| self.rows.start + i));
+        f(&rows)
     }
 }
 
@@ -121,16 +169,19 @@ impl<T: Scalar> Dataset<T> for CifarSplit<'_, T> {
 
     #[track_caller]
     fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, par: Par) {
-        let n = self.rows.len();
-        assert!(idx.iter().all(|&i| i < n), "CifarSplit::gather: an index is outside the split's {n} rows");
-        if self.rows.start == 0 {
-            self.pre.gather_par(self.records, idx, x, y, par);
-            return;
+        self.with_records(idx, |rows| self.pre.gather_par(self.records, rows, x, y, par));
+    }
+
+    /// With an augmentation, draws one [`Transform`] per row from `rng` (on this thread, before
+    /// the possibly parallel gather) and gathers through them; without, the plain gather.
+    #[track_caller]
+    fn gather_train(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, rng: &mut Rng, par: Par) {
+        if self.augment.is_none() {
+            return self.gather(idx, x, y, par);
         }
-        let mut rows = self.scratch.borrow_mut();
-        rows.clear();
-        rows.extend(idx.iter().map(|&i| self.rows.start + i));
-        self.pre.gather_par(self.records, &rows, x, y, par);
+        let mut t = self.transforms.borrow_mut();
+        self.augment.draw(rng, idx.len(), &mut t);
+        self.with_records(idx, |rows| self.pre.gather_augmented_par(self.records, rows, &t, x, y, par));
     }
 }
 
@@ -138,6 +189,28 @@ impl<T: Scalar> Dataset<T> for CifarSplit<'_, T> {
 mod tests {
     use super::*;
     use handgrad_cifar::RECORD_BYTES;
+    use handgrad_tensor::init::rng_from_seed;
+
+    /// The training gather of an augmented split: same batch on one and two threads for a seed,
+    /// other pixels than the plain gather, and the evaluation gather stays plain.
+    #[test]
+    fn augmented_training_gather_is_deterministic_and_evaluation_is_clean() {
+        let recs = records();
+        let pre = Preprocess::<f32>::new(&PixelMean::of(&recs, 0..100), Layout::Chw);
+        let split = CifarSplit::new(&recs, 20..120, &pre).with_augment(Augment::crop_flip(4));
+        let idx: Vec<usize> = (0..64).map(|i| (i * 13) % 100).collect();
+        let (mut x1, mut y1, mut x2, mut y2) = (Matrix::zeros(0, 0), vec![], Matrix::zeros(0, 0), vec![]);
+        split.gather_train(&idx, &mut x1, &mut y1, &mut rng_from_seed(9), Par::Seq);
+        split.gather_train(&idx, &mut x2, &mut y2, &mut rng_from_seed(9), Par::rayon(2));
+        assert!(x1 == x2 && y1 == y2, "two threads gathered another augmented batch");
+        let (mut xe, mut ye) = (Matrix::zeros(0, 0), vec![]);
+        split.gather(&idx, &mut xe, &mut ye, Par::Seq);
+        let plain = CifarSplit::new(&recs, 20..120, &pre);
+        let (mut xp, mut yp) = (Matrix::zeros(0, 0), vec![]);
+        plain.gather_train(&idx, &mut xp, &mut yp, &mut rng_from_seed(9), Par::Seq);
+        assert!(xe == xp && ye == yp && y1 == yp, "evaluation and an unaugmented split gather plain rows");
+        assert!(x1 != xp, "the augmentation changed no pixel");
+    }
 
     /// 120 records of pseudo-random pixels and labels (a unit test's stand-in for the files).
     fn records() -> Records {

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! With `x: (N, D)`, hidden sizes `H_1 … H_{L−1}`, `W_l: (H_{l−1}, H_l)`, `b_l: (1, H_l)`,
-//! batchnorm `γ_l, β_l: (1, H_l)`; loss = softmax cross-entropy + ½·reg·Σ_l ΣW_l² (weights only).
+//! batchnorm `γ_l, β_l: (1, H_l)`; loss = softmax cross-entropy (optionally label-smoothed,
+//! [`FullyConnectedNet::with_label_smoothing`]) + ½·reg·Σ_l ΣW_l² (weights only).
 //! Weights start as N(0, weight_scale²), drawn layer by layer in order, biases at 0, γ at 1, β at
 //! 0. Dropout is inverted dropout that drops each hidden unit with probability `dropout` in train
 //! mode (identity in eval mode).
@@ -178,6 +179,9 @@ pub struct FullyConnectedNet<T: Scalar> {
     /// Batchnorm's running statistics, one per hidden layer (empty without batchnorm).
     pub norm_states: Vec<BatchNormState<T>>,
     pub(crate) dropout: Option<Dropout>,
+    /// Label smoothing `ε` of the training loss (0: the plain softmax loss). A training choice,
+    /// not part of the architecture: not stored in checkpoints.
+    pub(crate) label_smoothing: f64,
 }
 
 impl<T: Scalar> FullyConnectedNet<T> {
@@ -215,7 +219,25 @@ impl<T: Scalar> FullyConnectedNet<T> {
             params: FcParams { hidden, output },
             norm_states,
             dropout: (config.dropout > 0.0).then(|| Dropout::new(1.0 - config.dropout)),
+            label_smoothing: 0.0,
         }
+    }
+
+    /// This net with its training loss smoothed by `epsilon` (targets `(1 − ε)·onehot + ε / C`,
+    /// `handgrad_nn::loss::softmax_smoothed_loss_into`); 0 is the plain softmax loss.
+    ///
+    /// # Panics
+    /// If `epsilon` is not in `[0, 1)`.
+    #[track_caller]
+    pub fn with_label_smoothing(mut self, epsilon: f64) -> Self {
+        assert!((0.0..1.0).contains(&epsilon), "FullyConnectedNet: label smoothing {epsilon} not in [0, 1)");
+        self.label_smoothing = epsilon;
+        self
+    }
+
+    /// The label smoothing `ε` of the training loss.
+    pub fn label_smoothing(&self) -> f64 {
+        self.label_smoothing
     }
 
     /// The configuration.

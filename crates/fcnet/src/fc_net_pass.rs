@@ -3,9 +3,10 @@
 //! Forward, hidden layer `l` (input `a_{l−1}`, with `a_0 = x`):
 //! `z = a·W_l + b_l`; `[z ← γ_l·x̂(z) + β_l]`; `h = max(0, z)`; `[a_l = h ⊙ mask / keep]`.
 //! Without batchnorm the affine map and the ReLU are one fused kernel (`affine_relu_forward`).
-//! Output: `s = a_{L−1}·W_L + b_L`; `L = softmax_cross_entropy(s, y) + ½·reg·Σ_l ΣW_l²`.
+//! Output: `s = a_{L−1}·W_L + b_L`; `L = softmax_cross_entropy(s, q) + ½·reg·Σ_l ΣW_l²` with the
+//! targets `q = (1 − ε)·onehot(y) + ε / C` (label smoothing `ε`, 0 by default: `q = onehot(y)`).
 //!
-//! Backward, in exact reverse order: `ds = (softmax(s) − onehot(y)) / N`;
+//! Backward, in exact reverse order: `ds = (softmax(s) − q) / N`;
 //! `dW_L = a_{L−1}ᵀ·ds`, `db_L = Σ ds`, `da = ds·W_Lᵀ`; then for `l = L−1 … 1`:
 //! `[da ← da ⊙ mask / keep]`; `dz = da ⊙ [h > 0]`; `[dz ← batchnorm_backward(dz)]`;
 //! `dW_l = a_{l−1}ᵀ·dz`, `db_l = Σ dz`, `da = dz·W_lᵀ` (skipped for `l = 1`: nobody needs `dx`).
@@ -14,7 +15,7 @@
 use handgrad_nn::Mode;
 use handgrad_nn::layers::{affine_backward, affine_forward, affine_relu_backward, affine_relu_forward};
 use handgrad_nn::layers::{relu_backward_inplace, relu_inplace};
-use handgrad_nn::loss::{add_l2_grads, l2_penalty_of_params, softmax_loss_into};
+use handgrad_nn::loss::{add_l2_grads, l2_penalty_of_params, softmax_loss_into, softmax_smoothed_loss_into};
 use handgrad_nn::solver::Model;
 use handgrad_tensor::init::{Rng, rng_from_seed};
 use handgrad_tensor::ops::argmax_rows;
@@ -120,7 +121,11 @@ impl<T: Scalar> Model<T> for FullyConnectedNet<T> {
         par: Par,
     ) -> f64 {
         self.forward(x, Mode::Train, cache, rng, par);
-        let data_loss = softmax_loss_into(&cache.scores, y, &mut cache.dscores);
+        let data_loss = if self.label_smoothing > 0.0 {
+            softmax_smoothed_loss_into(&cache.scores, y, self.label_smoothing, &mut cache.dscores)
+        } else {
+            softmax_loss_into(&cache.scores, y, &mut cache.dscores)
+        };
         let loss = data_loss + l2_penalty_of_params(&self.params, T::from_f64(self.config.reg));
         self.backward(x, cache, grads, par);
         loss

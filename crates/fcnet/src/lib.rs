@@ -12,9 +12,11 @@
 //! - both implement [`Model`](handgrad_nn::solver::Model): parameters in a struct whose gradient is
 //!   the same type, caches owned by the caller's [`Step`](handgrad_nn::solver::Step);
 //! - [`Recipe`] and [`train`](train()): a whole CIFAR-10 run from one resolved configuration (the
-//!   defaults table of each model is [`Recipe::defaults`]); [`SearchSpace`]: the notebook's random or
-//!   grid search as a list of recipes; [`CifarData`] / [`CifarSplit`] gather rows straight from the
-//!   memory-mapped files;
+//!   defaults table of each model is [`Recipe::defaults`], the best fc recipe [`Recipe::best`]:
+//!   augmentation, label smoothing, AdamW, the cosine schedule); [`SearchSpace`]: the notebook's
+//!   random or grid search as a list of recipes; [`CifarData`] / [`CifarSplit`] gather rows
+//!   straight from the memory-mapped files (the training split through a random crop and flip
+//!   when the recipe augments);
 //! - [`checkpoint`]: parameters + config in safetensors files, verified on load; [`InputSpec`]:
 //!   the preprocessing and class names stored with them (a checkpoint classifies images alone);
 //!   [`resume`] / [`run_file`]: the loop state stored with them, so that [`train_from`] continues
@@ -43,7 +45,7 @@ pub use cifar_data::{CifarData, CifarSplit};
 pub use fc_net::{FcCache, FcConfig, FcParams, FullyConnectedNet, HiddenParams};
 pub use fc_net_io::FC_KIND;
 pub use input_spec::InputSpec;
-pub use recipe::{ModelKind, Recipe, RecipeError};
+pub use recipe::{BEST, BestRecipe, ModelKind, Recipe, RecipeError, Schedule};
 pub use search::SearchSpace;
 pub use step_gemms::StepGemms;
 pub use train::{Live, Outcome, Resumed, SavedState, Trained, train, train_from};

@@ -4,7 +4,9 @@
 //! seeded with the search's seed: the learning rate and the L2 strength log-uniformly between the
 //! smallest and the largest value given (`exp(U[ln lo, ln hi])`; a list whose smallest value is 0,
 //! or with one value, gives its largest), then one architecture, one length in epochs and one
-//! learning-rate decay uniformly from their lists. Grid search ([`SearchSpace::grid`]) lists every
+//! learning-rate decay uniformly from their lists, then — only when their lists are not empty
+//! (empty: the base recipe's value, nothing drawn) — one weight decay and one dropout probability
+//! uniformly. Grid search ([`SearchSpace::grid`]) lists every
 //! combination, architectures outermost. Every candidate starts from the same base recipe (the
 //! model's defaults with the command's fixed flags) and trains with the base recipe's seed.
 
@@ -26,6 +28,10 @@ pub struct SearchSpace {
     pub epochs: Vec<f64>,
     /// Learning-rate decays per epoch.
     pub lr_decay: Vec<f64>,
+    /// AdamW weight decays (empty: the base recipe's).
+    pub weight_decay: Vec<f64>,
+    /// Dropout probabilities (empty: the base recipe's).
+    pub dropout: Vec<f64>,
 }
 
 impl SearchSpace {
@@ -44,13 +50,20 @@ impl SearchSpace {
                 let hidden = self.hidden[rng.random_range(0..self.hidden.len())].clone();
                 let epochs = self.epochs[rng.random_range(0..self.epochs.len())];
                 let decay = self.lr_decay[rng.random_range(0..self.lr_decay.len())];
-                candidate(base, hidden, lr, reg, epochs, decay)
+                let mut r = candidate(base, hidden, lr, reg, epochs, decay);
+                if !self.weight_decay.is_empty() {
+                    r.weight_decay = self.weight_decay[rng.random_range(0..self.weight_decay.len())];
+                }
+                if !self.dropout.is_empty() {
+                    r.dropout = self.dropout[rng.random_range(0..self.dropout.len())];
+                }
+                r
             })
             .collect()
     }
 
-    /// Every combination around `base`: architectures, then learning rates, L2 strengths, epochs
-    /// and decays.
+    /// Every combination around `base`: architectures, then learning rates, L2 strengths, epochs,
+    /// decays, weight decays and dropout probabilities (the last two: the base's when empty).
     ///
     /// # Panics
     /// If a list is empty.
@@ -63,7 +76,20 @@ impl SearchSpace {
                 for &reg in &self.reg {
                     for &e in &self.epochs {
                         for &d in &self.lr_decay {
-                            out.push(candidate(base, h.clone(), lr, reg, e, d));
+                            let one = candidate(base, h.clone(), lr, reg, e, d);
+                            let wds = if self.weight_decay.is_empty() {
+                                vec![one.weight_decay]
+                            } else {
+                                self.weight_decay.clone()
+                            };
+                            let drops = if self.dropout.is_empty() { vec![one.dropout] } else { self.dropout.clone() };
+                            for &wd in &wds {
+                                for &p in &drops {
+                                    let mut r = one.clone();
+                                    (r.weight_decay, r.dropout) = (wd, p);
+                                    out.push(r);
+                                }
+                            }
                         }
                     }
                 }
@@ -114,6 +140,8 @@ mod tests {
             hidden: vec![vec![50], vec![100]],
             epochs: vec![1.0, 2.0],
             lr_decay: vec![0.9],
+            weight_decay: vec![],
+            dropout: vec![],
         }
     }
 
@@ -135,5 +163,20 @@ mod tests {
         let g = space().grid(&Recipe::defaults(ModelKind::TwoLayer));
         assert_eq!(g.len(), 2 * 2 * 2 * 2);
         assert_eq!((g[0].hidden.as_slice(), g[0].lr, g[0].reg), (&[50][..], 1e-4, 0.0));
+        let more = SearchSpace { weight_decay: vec![0.0, 0.05], dropout: vec![0.0, 0.1, 0.2], ..space() };
+        let g = more.grid(&Recipe::defaults(ModelKind::Fc));
+        assert_eq!(g.len(), 16 * 2 * 3);
+        assert_eq!((g[5].weight_decay, g[5].dropout), (0.05, 0.2));
+    }
+
+    #[test]
+    fn random_draws_weight_decay_and_dropout_after_the_rest() {
+        let base = Recipe::defaults(ModelKind::Fc);
+        let plain = space().random(&base, 20, 4);
+        let more =
+            SearchSpace { weight_decay: vec![0.01, 0.1], dropout: vec![0.0, 0.3], ..space() }.random(&base, 20, 4);
+        assert_eq!((plain[0].lr, plain[0].reg), (more[0].lr, more[0].reg), "the first draws are unchanged");
+        assert!(more.iter().all(|r| [0.01, 0.1].contains(&r.weight_decay) && [0.0, 0.3].contains(&r.dropout)));
+        assert!(more.iter().any(|r| r.weight_decay == 0.1) && more.iter().any(|r| r.dropout == 0.3));
     }
 }

@@ -5,8 +5,12 @@
 //!   the fused SGD step; the weights and then the minibatches come from one generator seeded with
 //!   `seed`;
 //! - fc: [`SolverConfig::new`] (the CS231n Solver, best validation parameters restored) with the
-//!   recipe's update rule and per-epoch decay; the weights come from `seed`, the minibatches and
-//!   dropout masks from a generator seeded with `seed + 1`.
+//!   recipe's update rule (AdamW with its weight decay) and its per-epoch decay or cosine schedule;
+//!   the weights come from `seed`, the minibatches, their augmentation and the dropout masks from
+//!   a generator seeded with `seed + 1`. With augmentation the training split's minibatches are
+//!   augmented ([`CifarSplit::with_augment`](crate::CifarSplit::with_augment)) and the training
+//!   accuracy of a check is that of the current (augmented) minibatch
+//!   ([`TrainAccuracy::Batch`]); validation is always on the clean split.
 //!
 //! Same recipe and thread count ⇒ same history, bit for bit. [`train_from`] also continues a run
 //! saved by its callback ([`Live::save`] with the loop state, read back by [`Resumed::load`]): the
@@ -19,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use handgrad_nn::Mode;
 use handgrad_nn::solver::{
-    ConfusionMatrix, Dataset, History, LrSchedule, Model, Progress, RunState, Solver, SolverConfig, TrainError,
-    accuracy, predictions,
+    ConfusionMatrix, Dataset, History, LrSchedule, Model, Progress, RunState, Solver, SolverConfig, TrainAccuracy,
+    TrainError, accuracy, predictions,
 };
 use handgrad_tensor::gemm::par_for_threads;
 use handgrad_tensor::init::rng_from_seed;
@@ -28,7 +32,7 @@ use handgrad_tensor::{Matrix, Par, Scalar};
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::input_spec::InputSpec;
-use crate::recipe::{ModelKind, Recipe};
+use crate::recipe::{ModelKind, Recipe, Schedule};
 use crate::resume::read_state;
 use crate::run_file::{self, NetFile, StateFile};
 use crate::{
@@ -319,6 +323,7 @@ pub fn train_from<T: Scalar>(
     );
     let pre = data.preprocess::<T>(recipe.layout);
     let (train, val, _) = data.samples(&pre);
+    let train = train.with_augment(recipe.augment);
     let par = par_for_threads(recipe.threads);
     let start = Instant::now();
     let mismatch = |what: &str| TrainError::Resume { reason: format!("the saved net {what}") };
@@ -359,7 +364,7 @@ pub fn train_from<T: Scalar>(
                 dropout: recipe.dropout,
                 batchnorm: recipe.batchnorm,
             };
-            let (mut net, mut state) = match resume {
+            let (net, mut state) = match resume {
                 None => {
                     let net = FullyConnectedNet::<T>::new(&arch, &mut rng_from_seed(recipe.seed));
                     (net, RunState::new(rng_from_seed(recipe.seed.wrapping_add(1))))
@@ -372,6 +377,7 @@ pub fn train_from<T: Scalar>(
                 }
                 Some(_) => return Err(mismatch("is a two-layer net, the recipe a fully connected net")),
             };
+            let mut net = net.with_label_smoothing(recipe.label_smoothing);
             run_net(&mut net, solver_config(recipe), &mut state, &train, &val, par, &mut on_iter)?;
             (Trained::Fc(net), state.history)
         }
@@ -402,10 +408,17 @@ where
         .run(net, train, Some(val), state, par, |p, net, state| on_iter(&Live { progress: p, net: &*net, state }))
 }
 
-/// The CS231n Solver for the fc net of `recipe`.
+/// The CS231n Solver for the fc net of `recipe`: its update rule (AdamW with its weight decay),
+/// its schedule, and with augmentation the training accuracy of the augmented minibatch.
 fn solver_config(recipe: &Recipe) -> SolverConfig {
-    let mut c = SolverConfig::new(recipe.update.with_lr(recipe.lr));
-    c.schedule = LrSchedule::EpochEnd { factor: recipe.lr_decay };
+    let mut c = SolverConfig::new(recipe.update.with_lr_and_decay(recipe.lr, recipe.weight_decay));
+    c.schedule = match recipe.schedule {
+        Schedule::Step => LrSchedule::EpochEnd { factor: recipe.lr_decay },
+        Schedule::Cosine => LrSchedule::Cosine { warmup: recipe.warmup_iters(), total: recipe.iters },
+    };
+    if !recipe.augment.is_none() {
+        c.train_accuracy = TrainAccuracy::Batch;
+    }
     c.batch_size = recipe.batch_size;
     c.iters = Some(recipe.iters);
     c

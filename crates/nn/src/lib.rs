@@ -13,9 +13,9 @@
 //!   kernels, ReLU, sigmoid, tanh, Swish, [`Activation`](layers::Activation), inverted dropout and
 //!   batch normalisation — each as free kernels writing into caller buffers (what models call) and
 //!   a layer type;
-//! - [`loss`]: softmax cross-entropy, multiclass SVM and the squared reconstruction error as
+//! - [`loss`]: softmax cross-entropy (optionally with label smoothing), multiclass SVM and the squared reconstruction error as
 //!   `(scores, targets) → (loss, dscores)`, and the L2 penalty `½·reg·ΣW²` (weights only);
-//! - [`optim`]: SGD (with its fused weight-gradient step), momentum, Nesterov, RMSProp, Adam — a
+//! - [`optim`]: SGD (with its fused weight-gradient step), momentum, Nesterov, RMSProp, Adam, AdamW — a
 //!   config value plus per-parameter state, `opt.step(&mut w, &dw, &mut state)`;
 //!   [`optim::UpdateRule`] picks one at run time;
 //! - [`solver`]: the [`Solver`](solver::Solver) — the training loop of every model in handgrad —
@@ -47,6 +47,11 @@
 //! | rows per minibatch | `batch_size` | `--batch-size` |
 //! | learning rate | `lr` | `--lr` |
 //! | learning-rate factor per epoch | `lr_decay` | `--lr-decay` |
+//! | how the learning rate changes over the run | [`solver::LrSchedule`]; `schedule` (`step`: `lr_decay` per epoch, `cosine`) | `--schedule step\|cosine` |
+//! | iterations of linear warm-up before the cosine | `warmup` ([`LrSchedule::Cosine`](solver::LrSchedule::Cosine)) | `--warmup` (in epochs) |
+//! | decoupled weight decay (AdamW, weights only) | `weight_decay` ([`optim::AdamW`]) | `--weight-decay` |
+//! | label smoothing `ε` of the softmax targets | `label_smoothing` ([`loss::softmax_smoothed_loss_into`]) | `--label-smoothing` |
+//! | random crop (zero padding) and horizontal flip of training images | `augment` (`handgrad_cifar::Augment`) | `--augment none\|flip\|crop\|crop-flip`, `--pad` |
 //! | L2 strength (`½·reg·ΣW²`) | `reg` | `--reg` |
 //! | std of the initial weights, N(0, scale²) | `weight_scale` | `--weight-scale` |
 //! | hidden layer sizes | `hidden` | `--hidden H1,H2,…` (one architecture) |

@@ -105,3 +105,47 @@ fn l2_penalty_value_and_gradient() {
 fn out_of_range_label_panics() {
     let _ = softmax_loss(&Matrix::<f64>::zeros(2, 3), &[0, 3]);
 }
+
+#[test]
+fn label_smoothing_golden_value_and_gradient() {
+    use handgrad_nn::loss::softmax_smoothed_loss_into;
+    // One row, scores (1, 2, 3), label 2, ε = 0.3: q = (0.1, 0.1, 0.8);
+    // L = ln(e¹ + e² + e³) − (0.1·1 + 0.1·2 + 0.8·3); dL/ds = p − q.
+    let scores = Matrix::from_rows(&[[1.0, 2.0, 3.0]]);
+    let mut d = Matrix::zeros(0, 0);
+    let loss = softmax_smoothed_loss_into(&scores, &[2], 0.3, &mut d);
+    let z = 1f64.exp() + 2f64.exp() + 3f64.exp();
+    assert!((loss - (z.ln() - 2.7)).abs() < 1e-14, "{loss}");
+    let expected = [1f64.exp() / z - 0.1, 2f64.exp() / z - 0.1, 3f64.exp() / z - 0.8];
+    for (a, b) in d.as_slice().iter().zip(expected) {
+        assert!((a - b).abs() < 1e-14, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn label_smoothing_gradient_matches_finite_differences() {
+    use handgrad_nn::loss::softmax_smoothed_loss_into;
+    let mut rng = rng_from_seed(14);
+    let scores = randn(6, 5, 2.0, &mut rng);
+    let labels = [0, 4, 2, 2, 1, 3];
+    let mut d = Matrix::zeros(0, 0);
+    softmax_smoothed_loss_into(&scores, &labels, 0.1, &mut d);
+    let num = numeric_gradient(
+        |s| softmax_smoothed_loss_into(s, &labels, 0.1, &mut Matrix::zeros(0, 0)),
+        &scores,
+        tol::FD_STEP,
+    );
+    assert_gradient("smoothed softmax dscores", &d, &num, tol::GRAD_SMOOTH);
+}
+
+#[test]
+fn label_smoothing_zero_is_the_plain_softmax_bit_for_bit() {
+    use handgrad_nn::loss::softmax_smoothed_loss_into;
+    let scores: Matrix<f32> = randn(7, 10, 3.0, &mut rng_from_seed(15));
+    let labels = [0, 9, 3, 3, 5, 1, 2];
+    let (l0, d0) = softmax_loss(&scores, &labels);
+    let mut d1 = Matrix::zeros(0, 0);
+    let l1 = softmax_smoothed_loss_into(&scores, &labels, 0.0, &mut d1);
+    assert_eq!(l0.to_bits(), l1.to_bits());
+    assert!(d0.as_slice().iter().zip(d1.as_slice()).all(|(a, b)| a.to_bits() == b.to_bits()));
+}

@@ -5,7 +5,7 @@
 //! the script: `w0 (2, 3)`, three steps with gradients `G[0..3]`, learning rate 0.1, default
 //! hyperparameters.
 
-use handgrad_nn::optim::{Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd, UpdateRule};
+use handgrad_nn::optim::{Adam, AdamW, Momentum, Nesterov, Optimizer, RmsProp, Sgd, UpdateKind, UpdateRule};
 use handgrad_tensor::Matrix;
 
 const SGD: [f64; 6] = [0.51, -1.025, 2.0, -0.2, 0.33, -0.696];
@@ -28,6 +28,16 @@ const ADAM: [f64; 6] = [
     0.3848839250882156,
     -0.5275002778076171,
 ];
+/// AdamW with weight decay 0.5 (the script's `adamw`).
+const ADAMW: [f64; 6] = [
+    0.4026077051150112,
+    -0.8271132305546298,
+    1.5370649390724072,
+    -0.24033456909139828,
+    0.33837574102298595,
+    -0.43914080464329563,
+];
+const ADAMW_DECAY: f64 = 0.5;
 
 const W0: [f64; 6] = [0.5, -1.0, 2.0, 0.0, 0.3, -0.7];
 const G: [[f64; 6]; 3] =
@@ -140,4 +150,39 @@ fn mismatched_state_panics() {
     let w = Matrix::<f64>::zeros(1, 1);
     let mut s = UpdateRule::Sgd(Sgd::new(0.1)).init_state(&w);
     UpdateRule::Adam(Adam::new(0.1)).step(&mut w.clone(), &w, &mut s);
+}
+
+#[test]
+fn adamw_matches_expected_and_is_adam_without_decay() {
+    assert_close("adamw", &run(&AdamW::new(LR, ADAMW_DECAY)), &ADAMW);
+    assert_close("adamw, decay 0", &run(&AdamW::new(LR, 0.0)), &ADAM);
+    assert_close("adamw rule", &run(&UpdateKind::AdamW.with_lr_and_decay(LR, ADAMW_DECAY)), &ADAMW);
+}
+
+/// The loop's update decays weights only: biases (and batchnorm's γ, β) take Adam's step.
+#[test]
+fn adamw_decays_weights_only() {
+    use handgrad_nn::ParamKind;
+    let rule = UpdateKind::AdamW.with_lr_and_decay(LR, ADAMW_DECAY);
+    for (kind, expected) in [(ParamKind::Weight, ADAMW), (ParamKind::Bias, ADAM), (ParamKind::Scale, ADAM)] {
+        let mut w = Matrix::from_vec(2, 3, W0.to_vec());
+        let mut state = rule.init_state(&w);
+        for g in &G {
+            rule.step_param(&mut w, &Matrix::from_vec(2, 3, g.to_vec()), &mut state, kind);
+        }
+        assert_close(&format!("{kind:?}"), &w, &expected);
+    }
+    let mut net =
+        handgrad_nn::layers::Affine::new(Matrix::from_vec(2, 3, W0.to_vec()), Matrix::from_vec(1, 3, W0[..3].to_vec()));
+    let grads = handgrad_nn::layers::Affine::new(
+        Matrix::from_vec(2, 3, G[0].to_vec()),
+        Matrix::from_vec(1, 3, G[0][..3].to_vec()),
+    );
+    let mut states = vec![rule.init_state(&net.w), rule.init_state(&net.b)];
+    handgrad_nn::solver::apply_update(&rule, &mut net, &grads, &mut states);
+    let adam = Adam::new(LR);
+    let (mut b, mut s) = (Matrix::from_vec(1, 3, W0[..3].to_vec()), adam.init_state(&Matrix::<f64>::zeros(1, 3)));
+    adam.step(&mut b, &Matrix::from_vec(1, 3, G[0][..3].to_vec()), &mut s);
+    assert_eq!(net.b, b, "the bias is not decayed");
+    assert!(net.w.get(0, 0) < b.get(0, 0), "the weight is decayed: {} vs {}", net.w.get(0, 0), b.get(0, 0));
 }

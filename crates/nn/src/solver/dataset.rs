@@ -8,6 +8,7 @@
 
 use alloc::vec::Vec;
 
+use handgrad_tensor::init::Rng;
 use handgrad_tensor::{Matrix, Par, Scalar};
 
 /// A data set of `len()` rows of `n_features()` values, optionally labelled.
@@ -33,6 +34,19 @@ pub trait Dataset<T: Scalar> {
     /// # Panics
     /// If an index is `≥ len()`.
     fn gather(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, par: Par);
+
+    /// The training loop's gather of a minibatch: like [`Dataset::gather`], but a data set that
+    /// augments its rows (random crops and flips of images) draws their random transforms from
+    /// `rng` here, on the calling thread, after the minibatch's rows and before the model's own
+    /// draws. The default is the plain gather, drawing nothing. Evaluation always uses
+    /// [`Dataset::gather`]: it never augments.
+    ///
+    /// # Panics
+    /// If an index is `≥ len()`.
+    fn gather_train(&self, idx: &[usize], x: &mut Matrix<T>, y: &mut Vec<usize>, rng: &mut Rng, par: Par) {
+        let _ = rng;
+        self.gather(idx, x, y, par);
+    }
 
     /// All rows as one matrix `(len, n_features)` and their labels (empty when unlabelled), when
     /// the data set holds them in memory: full-batch training then reads them in place instead of

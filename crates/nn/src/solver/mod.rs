@@ -39,8 +39,9 @@
 //! - the autoencoders: shuffled or full batches, a step schedule, no checks (their callback measures
 //!   the full-data loss against the PCA optimum).
 //!
-//! Randomness comes from the caller's RNG (minibatch rows, sampled training rows, dropout masks), in
-//! that order within an iteration, so a seed and a thread count fix the run. The loop prints
+//! Randomness comes from the caller's RNG (minibatch rows, the data set's augmentations of them
+//! — [`Dataset::gather_train`] —, sampled training rows, dropout masks), in that order within an
+//! iteration, so a seed and a thread count fix the run. The loop prints
 //! nothing. After the first iteration (and its check) it allocates nothing.
 //!
 //! ## Example: a softmax classifier (one affine layer) trained by the Solver

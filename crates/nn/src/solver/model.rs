@@ -4,7 +4,7 @@
 use handgrad_tensor::init::Rng;
 use handgrad_tensor::{Matrix, Par, Scalar};
 
-use crate::optim::{Optimizer, UpdateRule, UpdateState};
+use crate::optim::{UpdateRule, UpdateState};
 use crate::params::Params;
 
 /// A trainable model.
@@ -84,7 +84,8 @@ pub trait Model<T: Scalar> {
 }
 
 /// `update` applied to every tensor of `params` with the gradient `grads` (same type) and one state
-/// per tensor: `states[i]` belongs to tensor `i`.
+/// per tensor: `states[i]` belongs to tensor `i`. Weight decay (AdamW) applies to the tensors of
+/// kind [`ParamKind::Weight`](crate::ParamKind::Weight) only ([`UpdateRule::step_param`]).
 ///
 /// # Panics
 /// If `states` does not have one entry per tensor, or a state was made by another rule.
@@ -103,6 +104,7 @@ pub fn apply_update<T: Scalar, P: Params<T>>(
         params.len()
     );
     for (i, state) in states.iter_mut().enumerate() {
-        update.step(params.get_mut(i), grads.get(i), state);
+        let kind = params.kind(i);
+        update.step_param(params.get_mut(i), grads.get(i), state, kind);
     }
 }

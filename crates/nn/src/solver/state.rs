@@ -121,7 +121,9 @@ fn state_fits<T: Scalar>(state: &UpdateState<T>, update: &UpdateRule, w: &Matrix
             s.v.shape() == shape
         }
         (UpdateRule::RmsProp(_), UpdateState::RmsProp(s)) => s.cache.shape() == shape,
-        (UpdateRule::Adam(_), UpdateState::Adam(s)) => s.m.shape() == shape && s.v.shape() == shape,
+        (UpdateRule::Adam(_) | UpdateRule::AdamW(_), UpdateState::Adam(s)) => {
+            s.m.shape() == shape && s.v.shape() == shape
+        }
         _ => false,
     }
 }

@@ -66,13 +66,14 @@ impl<T: Scalar, M: Model<T>> Step<T, M> {
     }
 
     /// Draws the next minibatch's rows of `data` from `rng` and gathers them into [`Step::x`] and
-    /// [`Step::y`] (a full batch of in-memory data is not copied: nothing to do).
+    /// [`Step::y`] with [`Dataset::gather_train`] (which may draw augmentations from `rng` too; a
+    /// full batch of in-memory data is not copied: nothing to do).
     pub fn draw<D: Dataset<T> + ?Sized>(&mut self, data: &D, rng: &mut Rng, par: Par) {
         if self.full_batch_in_place(data) {
             return;
         }
         self.sampler.draw(data.len(), self.batch_size, &mut self.idx, rng);
-        data.gather(&self.idx, &mut self.x, &mut self.y, par);
+        data.gather_train(&self.idx, &mut self.x, &mut self.y, rng, par);
     }
 
     /// One training iteration on `data`: [`draw`](Step::draw), then `model.train_step` with

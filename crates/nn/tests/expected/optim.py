@@ -60,5 +60,22 @@ def adam(b1=0.9, b2=0.999, eps=1e-8):
     return w
 
 
-for name, f in [("SGD", sgd), ("MOMENTUM", momentum), ("NESTEROV", nesterov), ("RMSPROP", rmsprop), ("ADAM", adam)]:
+def adamw(wd=0.5, b1=0.9, b2=0.999, eps=1e-8):
+    """AdamW (Loshchilov & Hutter; PyTorch's form): w <- w - lr*wd*w, then the Adam step."""
+    w, m, v, t = list(W0), [0.0] * 6, [0.0] * 6, 0
+    for g in G:
+        t += 1
+        w = [wi - LR * wd * wi for wi in w]
+        m = [b1 * mi + (1 - b1) * gi for mi, gi in zip(m, g)]
+        v = [b2 * vi + (1 - b2) * gi * gi for vi, gi in zip(v, g)]
+        mh = [mi / (1 - b1 ** t) for mi in m]
+        vh = [vi / (1 - b2 ** t) for vi in v]
+        w = [wi - LR * a / (math.sqrt(b) + eps) for wi, a, b in zip(w, mh, vh)]
+    return w
+
+
+for name, f in [
+    ("SGD", sgd), ("MOMENTUM", momentum), ("NESTEROV", nesterov), ("RMSPROP", rmsprop), ("ADAM", adam),
+    ("ADAMW", adamw),
+]:
     print(f"const {name}: [f64; 6] = [{', '.join(repr(x) for x in f())}];")

@@ -1,0 +1,87 @@
+//! The price of augmentation (issue 19), side by side in one run, on the real CIFAR-10 records:
+//! - `augment_step/{plain,crop4_flip}`: one training iteration of the best recipe's net
+//!   (`FullyConnectedNet` 3072 → 1024 → 512 → 10 with batchnorm and dropout 0.1, label smoothing
+//!   0.1, AdamW), batch 200, f32, on two threads — `Step::run`, the code path training runs: draw the
+//!   minibatch, gather it from the memory-mapped records (plain, or through a random crop with 4
+//!   pixels of zero padding and a random flip per row), forward, loss, backward, update;
+//! - `augment_gather/{plain,crop4_flip}`: the gather of a 200-row minibatch alone (CHW, f32, two
+//!   threads), where the whole difference lies.
+//!
+//! Data: the installed copy (`cargo xtask fetch-cifar`; the datasets folder of
+//! `handgrad_data::locate`); without it the benches are skipped, saying so.
+//!
+//! Run: `cargo bench -p handgrad-benches --bench augment`.
+#![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items
+
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use handgrad_cifar::{Augment, Layout, SplitConfig};
+use handgrad_data::locate;
+use handgrad_fcnet::{CifarData, FcConfig, FullyConnectedNet};
+use handgrad_nn::optim::UpdateKind;
+use handgrad_nn::solver::{Dataset, Sampling, Step};
+use handgrad_tensor::Matrix;
+use handgrad_tensor::gemm::par_for_threads;
+use handgrad_tensor::init::rng_from_seed;
+
+const BATCH: usize = 200;
+const THREADS: usize = 2;
+
+fn open_data() -> Option<CifarData> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("benches/ lies in the workspace root");
+    match locate::cifar10(&locate::datasets_dir(workspace)) {
+        Ok(dir) => Some(CifarData::open(&dir, SplitConfig::default()).expect("installed data opens")),
+        Err(e) => {
+            eprintln!("SKIPPED augment benches: {e}");
+            None
+        }
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let Some(data) = open_data() else { return };
+    let pre = data.preprocess::<f32>(Layout::Chw);
+    let par = par_for_threads(THREADS);
+    let kinds = [("plain", Augment::NONE), ("crop4_flip", Augment::crop_flip(4))];
+
+    let mut g = c.benchmark_group("augment_step");
+    g.sample_size(20);
+    let config = FcConfig {
+        input_dim: 3072,
+        hidden: vec![1024, 512],
+        num_classes: 10,
+        weight_scale: 2e-2,
+        reg: 0.0,
+        dropout: 0.1,
+        batchnorm: true,
+    };
+    let update = UpdateKind::AdamW.with_lr_and_decay(1e-3, 0.05);
+    for (name, augment) in kinds {
+        let train = data.samples(&pre).0.with_augment(augment);
+        let mut net = FullyConnectedNet::<f32>::new(&config, &mut rng_from_seed(0)).with_label_smoothing(0.1);
+        let mut step = Step::new(&net, &update, Sampling::WithReplacement, BATCH);
+        let mut rng = rng_from_seed(1);
+        g.bench_function(name, |b| b.iter(|| step.run(&mut net, &train, &update, &mut rng, par, 0).expect("finite")));
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("augment_gather");
+    for (name, augment) in kinds {
+        let train = data.samples(&pre).0.with_augment(augment);
+        let (mut idx, mut x, mut y) = (Vec::new(), Matrix::zeros(0, 0), Vec::new());
+        let mut rng = rng_from_seed(2);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                use rand::RngExt as _;
+                idx.clear();
+                idx.extend((0..BATCH).map(|_| rng.random_range(0..train.len())));
+                train.gather_train(&idx, &mut x, &mut y, &mut rng, par);
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(augment, benches);
+criterion_main!(augment);
