@@ -18,7 +18,7 @@ use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess};
 use handgrad_data::locate;
 use handgrad_tensor::gemm::{Accum, Par, matmul};
 use handgrad_tensor::{Matrix, init};
-use rand::Rng as _;
+use rand::RngExt as _;
 
 const BATCH: usize = 200;
 

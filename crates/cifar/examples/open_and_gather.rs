@@ -12,7 +12,7 @@ use std::time::Instant;
 use handgrad_cifar::{Cifar10, Layout, PixelMean, Preprocess, SplitConfig};
 use handgrad_tensor::gemm::{Accum, Par, matmul};
 use handgrad_tensor::{Matrix, init};
-use rand::Rng as _;
+use rand::RngExt as _;
 
 /// VmRSS of this process in MiB (Linux).
 fn rss_mib() -> f64 {

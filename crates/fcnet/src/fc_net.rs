@@ -21,7 +21,6 @@ use handgrad_nn::layers::{Affine, BatchNorm, BatchNormCache, BatchNormState, Dro
 use handgrad_nn::params::{ParamKind, Params};
 use handgrad_tensor::init::randn;
 use handgrad_tensor::{Matrix, Scalar};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 /// The architecture and regularisation of a [`FullyConnectedNet`] (stored in checkpoints).
@@ -188,7 +187,7 @@ impl<T: Scalar> FullyConnectedNet<T> {
     /// # Panics
     /// If a size is 0 or `dropout` is not in `[0, 1)`.
     #[track_caller]
-    pub fn new<R: RngCore + ?Sized>(config: &FcConfig, rng: &mut R) -> Self {
+    pub fn new<R: rand::Rng + ?Sized>(config: &FcConfig, rng: &mut R) -> Self {
         assert!(
             config.input_dim > 0 && config.num_classes > 0 && !config.hidden.contains(&0),
             "FullyConnectedNet: sizes must be positive: {config:?}"

@@ -9,7 +9,7 @@
 //! model's defaults with the command's fixed flags) and trains with the base recipe's seed.
 
 use handgrad_tensor::init::{Rng, rng_from_seed};
-use rand::Rng as _;
+use rand::RngExt as _;
 
 use crate::Recipe;
 

@@ -37,7 +37,6 @@ use handgrad_tensor::init::{Rng, randn};
 use handgrad_tensor::matrix::assert_shape;
 use handgrad_tensor::ops::{argmax_rows, sum_squares};
 use handgrad_tensor::{Matrix, Par, Scalar};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 /// The architecture and regularisation of a [`TwoLayerNet`] (stored in checkpoints).
@@ -143,7 +142,7 @@ pub struct TwoLayerNet<T: Scalar> {
 
 impl<T: Scalar> TwoLayerNet<T> {
     /// A net with weights drawn from N(0, `config.weight_scale`²) (`W1`, then `W2`) and zero biases.
-    pub fn new<R: RngCore + ?Sized>(config: &TwoLayerConfig, rng: &mut R) -> Self {
+    pub fn new<R: rand::Rng + ?Sized>(config: &TwoLayerConfig, rng: &mut R) -> Self {
         let (d, h, c) = (config.input_dim, config.hidden, config.num_classes);
         let w1 = randn(d, h, config.weight_scale, rng);
         let w2 = randn(h, c, config.weight_scale, rng);

@@ -13,7 +13,7 @@ use handgrad_nn::solver::{InMemory, LrSchedule, Model, RunState, Sampling, Solve
 use handgrad_nn::{Matrix, Params};
 use handgrad_tensor::Par;
 use handgrad_tensor::init::{randn, rng_from_seed};
-use rand::RngCore;
+use rand::Rng as _;
 
 fn data() -> InMemory<f32> {
     let mut rng = rng_from_seed(11);

@@ -6,7 +6,7 @@
 //! Normal draws go through `rand_distr::StandardNormal` in `f64` and are then rounded, so `f32` and
 //! `f64` models built from the same seed start from the same weights (up to rounding).
 
-use rand::{Rng as _, RngCore, SeedableRng};
+use rand::{RngExt as _, SeedableRng};
 use rand_distr::StandardNormal;
 
 use crate::{Matrix, Scalar};
@@ -20,7 +20,7 @@ pub fn rng_from_seed(seed: u64) -> Rng {
 }
 
 /// A `(rows, cols)` matrix with entries drawn i.i.d. from N(0, std²).
-pub fn randn<T: Scalar, R: RngCore + ?Sized>(rows: usize, cols: usize, std: f64, rng: &mut R) -> Matrix<T> {
+pub fn randn<T: Scalar, R: rand::Rng + ?Sized>(rows: usize, cols: usize, std: f64, rng: &mut R) -> Matrix<T> {
     Matrix::from_fn(rows, cols, |_, _| {
         let z: f64 = rng.sample(StandardNormal);
         T::from_f64(std * z)
@@ -28,6 +28,6 @@ pub fn randn<T: Scalar, R: RngCore + ?Sized>(rows: usize, cols: usize, std: f64,
 }
 
 /// A `(rows, cols)` matrix with entries drawn i.i.d. from U[lo, hi).
-pub fn uniform<T: Scalar, R: RngCore + ?Sized>(rows: usize, cols: usize, lo: f64, hi: f64, rng: &mut R) -> Matrix<T> {
+pub fn uniform<T: Scalar, R: rand::Rng + ?Sized>(rows: usize, cols: usize, lo: f64, hi: f64, rng: &mut R) -> Matrix<T> {
     Matrix::from_fn(rows, cols, |_, _| T::from_f64(lo + (hi - lo) * rng.random::<f64>()))
 }

@@ -41,4 +41,7 @@ pub mod tol;
 pub use faer;
 pub use gemm::{Accum, Par};
 pub use matrix::Matrix;
+/// The `rand` the initialisers' `&mut R: rand::Rng` arguments are bounded by (0.10), so that a user
+/// names the trait at the matching version without adding the dependency.
+pub use rand;
 pub use scalar::Scalar;

@@ -4,7 +4,7 @@
 use handgrad_nn::solver::InMemory;
 use handgrad_tensor::init::{randn, rng_from_seed};
 use handgrad_tensor::{Matrix, Scalar};
-use rand::Rng as _;
+use rand::RngExt as _;
 
 /// `n` points of dimension `d` around `classes` random centres (N(0, 1) centres, noise std `noise`),
 /// labels cycling through the classes.

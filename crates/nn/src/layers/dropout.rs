@@ -10,7 +10,7 @@
 
 use handgrad_tensor::ops::zip_map;
 use handgrad_tensor::{Matrix, Scalar};
-use rand::{Rng as _, RngCore};
+use rand::RngExt as _;
 
 use crate::layer::Mode;
 
@@ -49,7 +49,7 @@ impl Dropout {
 
     /// Forward: `x: (n, d)` → `out: (n, d)` (resized). Draws `n·d` uniforms from `rng` in train mode,
     /// none in eval mode.
-    pub fn forward_into<T: Scalar, R: RngCore + ?Sized>(
+    pub fn forward_into<T: Scalar, R: rand::Rng + ?Sized>(
         &self,
         x: &Matrix<T>,
         out: &mut Matrix<T>,
@@ -85,7 +85,7 @@ impl Dropout {
     }
 
     /// Allocating forward: `x: (n, d)` → `(out: (n, d), cache)`.
-    pub fn forward<T: Scalar, R: RngCore + ?Sized>(
+    pub fn forward<T: Scalar, R: rand::Rng + ?Sized>(
         &self,
         x: &Matrix<T>,
         mode: Mode,

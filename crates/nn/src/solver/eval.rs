@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use handgrad_tensor::init::{Rng, rng_from_seed};
 use handgrad_tensor::{Matrix, Par, Scalar};
-use rand::Rng as _;
+use rand::RngExt as _;
 
 use crate::solver::{Dataset, Model};
 

@@ -12,7 +12,7 @@
 use alloc::vec::Vec;
 
 use handgrad_tensor::init::Rng;
-use rand::Rng as _;
+use rand::RngExt as _;
 
 /// How minibatch rows are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
