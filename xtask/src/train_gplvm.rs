@@ -1,4 +1,4 @@
-//! `cargo xtask train gplvm`: the GP-LVM on the oil-flow data, PCA beside GP-LVM.
+//! `cargo xtask train gplvm`: the GP-LVM on the oil-flow data (or CIFAR-10), PCA beside GP-LVM.
 //!
 //! Loads the 1,000 oil-flow points, centres them, initialises the latent points by (scaled) PCA,
 //! maximises the GP-LVM likelihood with L-BFGS over latent points and log-hyperparameters jointly
@@ -8,7 +8,10 @@
 //! `latent.svg` (the two scatter plots side by side) and `summary.json` / `summary.txt`, and for the
 //! RBF kernel the fitted model, `model.safetensors` (`handgrad_gplvm::SavedModel`). With
 //! `--sparse M` the model is the sparse GP-LVM (Titsias's bound, M inducing inputs initialised at
-//! evenly spaced latent points and optimised jointly).
+//! evenly spaced latent points and optimised jointly). `--dataset cifar --pca-dims P --rows N` embeds
+//! N CIFAR-10 training images reduced to their top P principal components instead
+//! ([`crate::gplvm_data`]); `--restarts N` fits N times and keeps the best; `--init-from FILE` starts
+//! from a saved model. The LOO 1-NN counts use `handgrad_gplvm`'s k-d tree.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -545,10 +548,12 @@ fn fit_with_progress<M: LatentModel>(
         bar.set_position(it.evals as u64);
         bar.set_message(format!("iter {} L = {:.4} |g| = {:.2e}", it.iter, -it.f, it.grad_norm_inf));
         if args.log_every > 0 && it.iter.is_multiple_of(args.log_every) {
-            bar.println(format!(
-                "iter {:>5}  evals {:>5}  L = {:>14.6}  max|g| = {:.3e}",
+            let line = format!(
+                "iter {:>5}  evals {:>5}  L = {:>14.6}  max|g| = {:.3e}  {secs:.1} s",
                 it.iter, it.evals, -it.f, it.grad_norm_inf
-            ));
+            );
+            // A hidden bar (--quiet, or output not a terminal) drops its println: print directly.
+            if bar.is_hidden() { println!("{line}") } else { bar.println(line) }
         }
     };
     let rep: FitReport = fit(model, theta, cfg, on_iter)?;
