@@ -17,6 +17,8 @@ mod exit;
 mod explicit;
 mod fcnet_run;
 mod fetch;
+mod gplvm_data;
+mod gplvm_project;
 mod interrupt;
 mod predict;
 mod report;
@@ -49,6 +51,11 @@ enum Cmd {
         #[command(subcommand)]
         model: TrainCmd,
     },
+    /// Use a fitted GP-LVM (a train gplvm run's model file).
+    Gplvm {
+        #[command(subcommand)]
+        cmd: GplvmCmd,
+    },
     /// Hyperparameter search.
     Tune {
         #[command(subcommand)]
@@ -73,8 +80,14 @@ enum TrainCmd {
     Fcnet(train_fcnet::Args),
     /// Tied linear / nonlinear autoencoder on CIFAR-10 or oil flow, against the PCA optimum.
     Autoencoder(train_autoencoder::Args),
-    /// GP-LVM on the oil-flow data, PCA beside GP-LVM.
+    /// GP-LVM (full or sparse) on the oil-flow data or CIFAR-10's principal components, PCA beside it.
     Gplvm(train_gplvm::Args),
+}
+
+#[derive(Subcommand)]
+enum GplvmCmd {
+    /// Place new rows in a fitted model's latent space (infer_new_x) and label them by 1-NN.
+    Project(gplvm_project::Args),
 }
 
 #[derive(Subcommand)]
@@ -115,6 +128,7 @@ fn run(cmd: Cmd, given: &explicit::Given) -> anyhow::Result<()> {
         Cmd::Train { model: TrainCmd::Fcnet(a) } => train_fcnet::run(a, given),
         Cmd::Train { model: TrainCmd::Autoencoder(a) } => train_autoencoder::run(a),
         Cmd::Train { model: TrainCmd::Gplvm(a) } => train_gplvm::run(a),
+        Cmd::Gplvm { cmd: GplvmCmd::Project(a) } => gplvm_project::run(a),
         Cmd::Tune { model: TuneCmd::Fcnet(a) } => tune_fcnet::run(a, given),
         Cmd::Predict(a) => predict::run(a),
         Cmd::BenchCompare(a) => bench_compare::run(a),

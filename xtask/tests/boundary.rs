@@ -487,6 +487,15 @@ fn train_gplvm_flags_and_data() {
         w.fails(&t(&["--sparse", v]), &["--sparse"]);
     }
     w.fails(&t(&["--sparse", "10", "--kernel", "linear"]), &["--sparse needs --kernel rbf"]);
+    for v in ["0", "101", "abc"] {
+        w.fails(&t(&["--restarts", v]), &["--restarts"]);
+    }
+    for v in ["0", "-1"] {
+        w.fails(&t(&["--rows", v]), &["--rows"]);
+        w.fails(&t(&["--pca-dims", v]), &["--pca-dims"]);
+    }
+    w.fails(&t(&["--dataset", "mnist"]), &["--dataset"]);
+    w.fails(&["gplvm", "project", "--model", "/nope.safetensors"], &["cannot read model file /nope.safetensors"]);
     w.fails(&t(&["--log-every", "-1"]), &["--log-every"]);
     for (flag, v) in [("--kernel", "matern"), ("--init", "zeros"), ("--preprocess", "whiten")] {
         w.fails(&t(&[flag, v]), &[flag]);
@@ -501,6 +510,39 @@ fn train_gplvm_flags_and_data() {
     let out = w.ok(&t(&["--sparse", "20", "--max-evals", "3", "--out", sparse.to_str().unwrap()]));
     assert!(out.stdout.contains("sparse GP-LVM") && out.stdout.contains("Gaussian_noise.variance"), "{}", out.shown);
     assert!(sparse.join("model.safetensors").is_file(), "the fitted model is saved: {}", out.shown);
+    let model = sparse.join("model.safetensors");
+    let model = model.to_str().unwrap();
+    w.fails(&t(&["--rows", "1"]), &["--rows 1", "pick 2..=1000"]);
+    w.fails(&t(&["--init-from", model, "--rows", "500"]), &["--init-from", "1000 latent points", "500 rows"]);
+    w.fails(&t(&["--init-from", model, "--kernel", "linear"]), &["--init-from needs --kernel rbf"]);
+    let again = w.path("gp-again");
+    let out = w.ok(&t(&[
+        "--sparse",
+        "20",
+        "--init-from",
+        model,
+        "--restarts",
+        "2",
+        "--max-evals",
+        "2",
+        "--out",
+        again.to_str().unwrap(),
+    ]));
+    assert!(out.stdout.contains("restart 1:") && out.stdout.contains("restart 2:"), "{}", out.shown);
+    let projected = w.path("gp-projected");
+    let oil = w.oil_dir();
+    let out = w.ok(&[
+        "gplvm",
+        "project",
+        "--model",
+        model,
+        "--data",
+        oil.to_str().unwrap(),
+        "--out",
+        projected.to_str().unwrap(),
+    ]);
+    assert!(out.stdout.contains("1-NN classification errors"), "{}", out.shown);
+    assert!(projected.join("projected.csv").is_file() && projected.join("projected.svg").is_file(), "{}", out.shown);
     let equal = w.path("equal");
     fs::create_dir(&equal).unwrap();
     let oil = fs::read_to_string(w.oil_dir().join("DataTrn.txt")).unwrap();

@@ -13,7 +13,9 @@
 //!   [`oil::install()`] from a folder or from files the caller downloaded, both through one
 //!   validator of the format ([`oil::parse`], errors with file and line);
 //! - [`locate`]: where an installed dataset is, given the datasets folder (`<workspace>/datasets`,
-//!   or `$HANDGRAD_DATASETS`), counting only folders whose manifest verifies.
+//!   or `$HANDGRAD_DATASETS`), counting only folders whose manifest verifies;
+//! - [`tensor_file`]: what the model files of fcnet and the GP-LVM share: the payload checksum
+//!   over named tensors and the atomic write that says which step failed.
 //!
 //! The CIFAR-10 archive installer is `handgrad_cifar::archive` (it needs the CIFAR reader's
 //! checks); it uses [`install`]. Downloads (HTTP) are `cargo xtask`'s business.
@@ -21,3 +23,4 @@
 pub mod install;
 pub mod locate;
 pub mod oil;
+pub mod tensor_file;

@@ -25,12 +25,11 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use handgrad_data::tensor_file::{self, payload_sha256};
 use handgrad_tensor::{Matrix, Scalar};
 use safetensors::tensor::{Dtype, SafeTensors};
-use sha2::{Digest, Sha256};
 
 /// The value of the `format` metadata key written by this version.
 pub const FORMAT: &str = "handgrad-checkpoint/1";
@@ -42,7 +41,7 @@ pub enum CheckpointError {
     /// The file system refused.
     #[error("cannot {action} checkpoint {path}: {source}; check the path and its permissions")]
     Io {
-        /// What was being done ("read", "write", "rename").
+        /// What was being done ("read", "write", "sync", "rename").
         action: &'static str,
         /// The file.
         path: PathBuf,
@@ -516,33 +515,11 @@ fn from_le_bytes<T: Scalar>(bytes: &[u8]) -> Vec<T> {
     }
 }
 
-fn payload_sha256<'a>(tensors: impl Iterator<Item = (&'a str, &'a [u8])>) -> String {
-    let mut h = Sha256::new();
-    for (name, data) in tensors {
-        h.update(name.as_bytes());
-        h.update([0u8]);
-        h.update(data);
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Writes `bytes` to `path` through a synced temporary file in the same folder, then renames it.
+/// [`handgrad_data::tensor_file::write_atomic`], its failure as a [`CheckpointError::Io`] naming the step.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "checkpoint".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let io = |action, source| CheckpointError::Io { action, path: path.to_path_buf(), source };
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io("write", e));
-    }
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        io("rename", e)
+    tensor_file::write_atomic(path, bytes).map_err(|e| CheckpointError::Io {
+        action: e.step.as_str(),
+        path: e.path,
+        source: e.source,
     })
 }

@@ -154,3 +154,14 @@ fn reloaded_model_predicts_with_the_accuracy_the_run_reported() {
     assert_eq!(loaded.measure_accuracy(&data, Par::Seq), stored);
     assert!(stored > 0.5, "the blobs are separable enough to learn: {stored}");
 }
+
+/// The SHA-256 of the whole file [`saved`] writes, as checkpoints were written before their
+/// machinery moved to `handgrad_data::tensor_file`: the bytes are unchanged (earlier files load).
+const SAVED_FILE_SHA256: &str = "7218c632705963be85ba21c3e7b44eddd71c4ffad2c7e69f8b2e599b6a71bda5";
+
+#[test]
+fn checkpoint_bytes_are_those_earlier_versions_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(saved(tmp.path())).unwrap();
+    assert_eq!(handgrad_data::install::sha256_hex(&bytes), SAVED_FILE_SHA256);
+}

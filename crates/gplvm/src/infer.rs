@@ -182,23 +182,18 @@ impl PointBuffers {
 }
 
 /// For each row of `y_new: (N*, D)`, the latent point (row of `x: (N, q)`) of its nearest row of
-/// `y: (N, D)` (Euclidean, ties to the lower index): the starting points of [`Predictor::infer_new_x`].
+/// `y: (N, D)` (Euclidean, ties to the lower index, by [`crate::KdTree`]): the starting points of [`Predictor::infer_new_x`].
 ///
 /// # Panics
 /// If the shapes disagree or `y` is empty.
 #[track_caller]
 pub fn nearest_rows(y_new: &Matrix<f64>, y: &Matrix<f64>, x: &Matrix<f64>) -> Matrix<f64> {
     assert!(y_new.cols() == y.cols() && y.rows() == x.rows() && !y.is_empty(), "nearest_rows: shapes");
+    let tree = crate::KdTree::new(y);
     let mut out = Matrix::zeros(y_new.rows(), x.cols());
     for (i, yi) in y_new.row_iter().enumerate() {
-        let mut best = (f64::INFINITY, 0);
-        for (j, yj) in y.row_iter().enumerate() {
-            let d2: f64 = yi.iter().zip(yj).map(|(a, b)| (a - b) * (a - b)).sum();
-            if d2 < best.0 {
-                best = (d2, j);
-            }
-        }
-        out.row_mut(i).copy_from_slice(x.row(best.1));
+        let (j, _) = tree.nearest(yi, None).expect("y is not empty");
+        out.row_mut(i).copy_from_slice(x.row(j));
     }
     out
 }

@@ -18,7 +18,8 @@
 //! - `fastexp` (private): a vectorisable `eˣ` for the RBF kernel's forward pass (called with `x ≤ 0` only);
 //! - [`infer`]: new points placed in a fitted model's latent space (`infer_new_x`), full or sparse;
 //! - [`model_file`] (`std`): a fitted model saved and loaded atomically in safetensors;
-//! - [`knn`]: leave-one-out 1-nearest-neighbour errors, the oil-flow benchmark's metric.
+//! - [`knn`]: leave-one-out 1-nearest-neighbour errors (the oil-flow benchmark's metric) and 1-NN
+//!   labels of new points, through a k-d tree (no N×N matrix);
 //!
 //! The oil-flow data are loaded by `handgrad_data::oil`.
 //!
@@ -52,7 +53,7 @@ pub use fit::{FitReport, LatentModel, fit};
 pub use gp::{GpEval, GpWorkspace, JitterConfig};
 pub use infer::{NewPoint, Predictor, nearest_rows};
 pub use kernel::Kernel;
-pub use knn::loo_1nn_errors;
+pub use knn::{KdTree, loo_1nn_errors, nearest_labels};
 pub use lbfgs::{IterInfo, LbfgsConfig, LbfgsReport, LbfgsState, StopReason};
 pub use linear::LinearKernel;
 pub use model::Gplvm;

@@ -1,7 +1,7 @@
 //! Saving and loading a fitted RBF GP-LVM, full or sparse, in the safetensors format (`std` only).
 //!
-//! The format follows `handgrad-fcnet`'s checkpoints (written here again because the GP-LVM must
-//! not depend on fcnet; moving the generic part into a shared crate is the better home):
+//! The format follows `handgrad-fcnet`'s checkpoints, and shares their machinery
+//! ([`handgrad_data::tensor_file`]: the payload checksum and the atomic write):
 //!
 //! - tensors (dtype `F64`, shape `[rows, cols]` as the [`Matrix`]): `X: (N, q)` the latent points,
 //!   `Y: (N, D)` the preprocessed data they explain, `log_hypers: (1, 4)` the optimiser's
@@ -20,15 +20,16 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 use std::vec::Vec;
 use std::{format, vec};
 
-use handgrad_tensor::Matrix;
+use handgrad_data::tensor_file::{self, payload_sha256};
+use handgrad_tensor::{Matrix, Par};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
-use sha2::{Digest, Sha256};
+
+use crate::{GplvmError, Kernel, Predictor, RbfKernel, SparseGplvm};
 
 /// The value of the `format` metadata key written by this version.
 pub const FORMAT: &str = "handgrad-gplvm-model/1";
@@ -39,7 +40,7 @@ pub enum ModelFileError {
     /// The file system refused.
     #[error("cannot {action} model file {path}: {source}; check the path and its permissions")]
     Io {
-        /// What was being done ("read", "write", "rename").
+        /// What was being done ("read", "write", "sync", "rename").
         action: &'static str,
         /// The file.
         path: PathBuf,
@@ -119,6 +120,39 @@ impl SavedModel {
         }
         theta.extend_from_slice(&self.log_hypers);
         theta
+    }
+
+    /// The fitted kernel.
+    pub fn kernel(&self) -> RbfKernel {
+        let mut k = RbfKernel::default();
+        k.set_log_hypers(&self.log_hypers);
+        k
+    }
+
+    /// Raw rows `raw: (P, D)` preprocessed as the training data were: `(raw − mean) / scale`.
+    ///
+    /// # Panics
+    /// If `raw` does not have D columns.
+    #[track_caller]
+    pub fn preprocess(&self, raw: &Matrix<f64>) -> Matrix<f64> {
+        let d = self.mean.len();
+        assert!(raw.cols() == d, "SavedModel::preprocess: raw {:?} for a model of {d} columns", raw.shape());
+        Matrix::from_fn(raw.rows(), d, |i, j| (raw.get(i, j) - self.mean[j]) / self.scale[j])
+    }
+
+    /// The predictor of new points ([`crate::infer`]) of this model, full or sparse, on `par`.
+    ///
+    /// # Errors
+    /// As [`Predictor::full`] or [`SparseGplvm::predictor`] (a factorisation that fails).
+    pub fn predictor(&self, par: Par) -> Result<Predictor, GplvmError> {
+        match &self.z {
+            None => Predictor::full(&self.x, &self.y, self.kernel(), par),
+            Some(z) => {
+                let mut model = SparseGplvm::new(self.y.clone(), self.x.cols(), z.rows(), par);
+                model.set_kmm_jitter(self.kmm_jitter);
+                model.predictor(&self.theta())
+            }
+        }
     }
 
     /// Writes the model to `path` atomically.
@@ -288,33 +322,11 @@ fn parse_config_number(config: &str, key: &str) -> Option<f64> {
     rest[..end].trim().parse().ok()
 }
 
-fn payload_sha256<'a>(tensors: impl Iterator<Item = (&'a str, &'a [u8])>) -> String {
-    let mut h = Sha256::new();
-    for (name, data) in tensors {
-        h.update(name.as_bytes());
-        h.update([0u8]);
-        h.update(data);
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Writes `bytes` to `path` through a synced temporary file in the same folder, then renames it.
+/// [`handgrad_data::tensor_file::write_atomic`], its failure as a [`ModelFileError::Io`] naming the step.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let io = |action, source| ModelFileError::Io { action, path: path.to_path_buf(), source };
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io("write", e));
-    }
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        io("rename", e)
+    tensor_file::write_atomic(path, bytes).map_err(|e| ModelFileError::Io {
+        action: e.step.as_str(),
+        path: e.path,
+        source: e.source,
     })
 }

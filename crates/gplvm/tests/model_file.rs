@@ -77,3 +77,42 @@ fn truncated_or_edited_files_are_refused() {
     let err = SavedModel::load(&temp_path("absent.safetensors")).unwrap_err();
     assert!(matches!(err, ModelFileError::Io { .. }), "{err:?}");
 }
+
+/// The payload checksum of the fixture as the model file wrote it before its machinery moved to
+/// `handgrad_data::tensor_file` (the format is unchanged, so files written then still load).
+const FIXTURE_PAYLOAD_SHA256: &str = "59eda384de217576f34e6cbeea2ad98feddbaa17bb98774f77f17a3d819f6b21";
+
+#[test]
+fn the_payload_checksum_is_the_one_earlier_versions_wrote() {
+    let (saved, _) = sparse_fixture();
+    let path = temp_path("earlier.safetensors");
+    saved.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let header = String::from_utf8_lossy(&bytes[8..8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize]);
+    let key = "\"payload_sha256\":\"";
+    let start = header.find(key).expect("payload_sha256 in the header") + key.len();
+    assert_eq!(&header[start..start + 64], FIXTURE_PAYLOAD_SHA256);
+}
+
+#[test]
+fn saved_full_model_reloads_with_the_same_likelihood_and_predictions_to_the_last_bit() {
+    let (sparse, _) = sparse_fixture();
+    let saved = SavedModel { z: None, kmm_jitter: 0.0, ..sparse };
+    let kernel = saved.kernel();
+    let mut model = handgrad_gplvm::Gplvm::new(saved.y.clone(), 2, kernel, Par::Seq);
+    let l = model.log_likelihood(&saved.theta()).unwrap();
+    let path = temp_path("full.safetensors");
+    saved.save(&path).unwrap();
+    let loaded = SavedModel::load(&path).unwrap();
+    assert_eq!(loaded, saved);
+    let mut again = handgrad_gplvm::Gplvm::new(loaded.y.clone(), 2, loaded.kernel(), Par::Seq);
+    assert_eq!(again.log_likelihood(&loaded.theta()).unwrap().to_bits(), l.to_bits());
+    // The predictors of the saved and reloaded models place a new row identically.
+    let y_new = loaded.preprocess(&Matrix::from_rows(&[[0.7, -0.2, 1.9]]));
+    let x0 = handgrad_gplvm::nearest_rows(&y_new, &loaded.y, &loaded.x);
+    let cfg = handgrad_gplvm::LbfgsConfig::default();
+    let a = saved.predictor(Par::Seq).unwrap().infer_new_x(&y_new, &x0, &cfg);
+    let b = loaded.predictor(Par::Seq).unwrap().infer_new_x(&y_new, &x0, &cfg);
+    assert_eq!(a, b);
+    assert!(a[0].log_density.is_finite());
+}

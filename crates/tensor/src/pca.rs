@@ -102,15 +102,29 @@ impl Pca {
         Matrix::from_vec(q, n, self.eigen.vectors.as_slice()[..q * n].to_vec())
     }
 
-    /// The scores `X·V_q: (N, q)` of `x: (N, n)` on the top `q` components, on `par`.
+    /// The scores `X·V_q: (N, q)` of `x: (N, n)` on the top `q` components, on `par`; `x` of
+    /// any scalar type, converted to `f64` [`CHUNK_ROWS`] rows at a time (so `f32` data need no
+    /// `f64` copy: a data set reduced to its principal components).
     ///
     /// # Panics
     /// If `x` does not have `n` columns, or `q > n`.
     #[track_caller]
-    pub fn scores(&self, x: &Matrix<f64>, q: usize, par: Par) -> Matrix<f64> {
+    pub fn scores<T: Scalar>(&self, x: &Matrix<T>, q: usize, par: Par) -> Matrix<f64> {
         assert!(x.cols() == self.dim(), "Pca::scores: x{:?} does not have n = {} columns", x.shape(), self.dim());
-        let mut out = Matrix::zeros(x.rows(), q);
-        matmul_nt(&mut out, x, &self.components(q), Accum::Replace, par);
+        let (rows, n) = x.shape();
+        let components = self.components(q);
+        let mut out = Matrix::zeros(rows, q);
+        let (mut chunk, mut chunk_out) = (Matrix::<f64>::zeros(0, n), Matrix::<f64>::zeros(0, q));
+        for start in (0..rows).step_by(CHUNK_ROWS) {
+            let end = (start + CHUNK_ROWS).min(rows);
+            chunk.resize(end - start, n);
+            chunk_out.resize(end - start, q);
+            for (dst, &v) in chunk.as_mut_slice().iter_mut().zip(&x.as_slice()[start * n..end * n]) {
+                *dst = v.to_f64();
+            }
+            matmul_nt(&mut chunk_out, &chunk, &components, Accum::Replace, par);
+            out.as_mut_slice()[start * q..end * q].copy_from_slice(chunk_out.as_slice());
+        }
         out
     }
 }

@@ -145,3 +145,17 @@ fn scaling_gives_unit_variance_and_leaves_constant_columns() {
         assert_close(&format!("var col {j}"), &[var], &[1.0], tol::NAIVE_F64);
     }
 }
+
+#[test]
+fn scores_of_f32_data_over_several_chunks_equal_the_f64_scores() {
+    // 1,100 rows: two whole chunks of CHUNK_ROWS = 512 and a partial one.
+    let mut rng = handgrad_tensor::init::rng_from_seed(8);
+    let x64: Matrix<f64> = handgrad_tensor::init::randn(1100, 7, 1.0, &mut rng);
+    let x32 = Matrix::from_fn(1100, 7, |i, j| x64.get(i, j) as f32);
+    let back = Matrix::from_fn(1100, 7, |i, j| f64::from(x32.get(i, j)));
+    let pca = Pca::fit(&back, Par::Seq).unwrap();
+    let comp = pca.components(3);
+    let want = Matrix::from_fn(1100, 3, |i, k| (0..7).map(|j| back.get(i, j) * comp.get(k, j)).sum());
+    assert_close("f32 scores", pca.scores(&x32, 3, Par::Seq).as_slice(), want.as_slice(), tol::NAIVE_F64);
+    assert_eq!(pca.scores(&x32, 3, Par::Seq).as_slice(), pca.scores(&back, 3, Par::Seq).as_slice());
+}

@@ -17,7 +17,21 @@ pub fn plot_latents(
     use plotters::prelude::*;
     let root = SVGBackend::new(path, (1200, 560)).into_drawing_area();
     root.fill(&WHITE)?;
-    let colours = [RGBColor(220, 50, 47), RGBColor(38, 139, 210), RGBColor(133, 153, 0)];
+    // Three oil-flow colours, then seven more for CIFAR-10's ten classes.
+    let colours = [
+        RGBColor(220, 50, 47),
+        RGBColor(38, 139, 210),
+        RGBColor(133, 153, 0),
+        RGBColor(181, 137, 0),
+        RGBColor(108, 113, 196),
+        RGBColor(42, 161, 152),
+        RGBColor(211, 54, 130),
+        RGBColor(203, 75, 22),
+        RGBColor(88, 110, 117),
+        RGBColor(0, 0, 0),
+    ];
+    // Smaller dots when there are many (50,000 CIFAR-10 points).
+    let radius = if labels.len() > 5000 { 1 } else { 3 };
     for ((area, x), title) in root.split_evenly((1, panels.len())).iter().zip(panels).zip(titles) {
         let col = |c: usize| (0..x.rows()).map(move |i| if c < x.cols() { x.get(i, c) } else { 0.0 });
         let range = |c: usize| {
@@ -38,7 +52,7 @@ pub fn plot_latents(
                 .filter(|&i| labels[i] == class)
                 .map(|i| (x.get(i, 0), if x.cols() > 1 { x.get(i, 1) } else { 0.0 }));
             chart
-                .draw_series(points.map(|p| Circle::new(p, 3, colour.filled())))?
+                .draw_series(points.map(|p| Circle::new(p, radius, colour.filled())))?
                 .label(*name)
                 .legend(move |(a, b)| Circle::new((a + 5, b), 4, colour.filled()));
         }
