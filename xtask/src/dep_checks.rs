@@ -249,4 +249,14 @@ mod tests {
         assert!(!names("let operand = 1;", "rand"));
         assert!(names("rand_distr::Normal", "rand_distr"));
     }
+
+    /// The two checks of `cargo xtask ci` on this workspace, without the rest of ci:
+    /// `cargo test -p xtask -- --ignored the_workspace`.
+    #[test]
+    #[ignore = "runs cargo metadata on the workspace (seconds); cargo xtask ci runs the checks themselves"]
+    fn the_workspace_passes_both_checks() {
+        let root = crate::workspace_root();
+        licences(&root).unwrap();
+        unused_dependencies(&root).unwrap();
+    }
 }

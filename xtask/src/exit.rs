@@ -9,7 +9,9 @@
 //!
 //! An error is printed as one line, `error: <what happened>: <why>`, each cause once: a cause
 //! whose text the line already holds (a `thiserror` message that quotes its source) is not
-//! repeated. No backtrace is printed unless asked for with `-v` / `--verbose` or
+//! repeated. The libraries' messages say what to do in library terms (a function or a file); when
+//! a cause is a library error this CLI has a command for, a second line `hint: <command>` names it
+//! ([`hint`]; `cargo xtask fetch-cifar --force` for a damaged CIFAR-10 file, …). No backtrace is printed unless asked for with `-v` / `--verbose` or
 //! `HANDGRAD_BACKTRACE=1`; then the full cause chain and the backtrace of the error (or of the
 //! panic) follow. `RUST_BACKTRACE=1` alone, as set on many machines, does not add one.
 
@@ -73,9 +75,51 @@ pub fn message(err: &anyhow::Error) -> String {
     out
 }
 
+/// The command of this CLI that fixes `err`, when a cause is a library error that one fixes and
+/// the message does not already name it.
+pub fn hint(err: &anyhow::Error) -> Option<String> {
+    let hint = err.chain().find_map(library_hint)?;
+    let command = hint.split('`').nth(1).unwrap_or(&hint);
+    (!message(err).contains(command)).then_some(hint)
+}
+
+fn library_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use handgrad_cifar::CifarError;
+    use handgrad_data::oil::OilError;
+    use handgrad_fcnet::CheckpointError;
+    const CIFAR_FROM: &str = "(`--from <archive or folder>` without internet access)";
+    if let Some(e) = cause.downcast_ref::<CifarError>() {
+        return match e {
+            CifarError::MissingFile { .. } | CifarError::Split { .. } => {
+                Some(format!("`cargo xtask fetch-cifar` installs the full CIFAR-10 training set {CIFAR_FROM}"))
+            }
+            CifarError::MissingTestBatch { .. } => None,
+            _ => Some(format!("`cargo xtask fetch-cifar --force` reinstalls the installed copy {CIFAR_FROM}")),
+        };
+    }
+    if let Some(e) = cause.downcast_ref::<handgrad_data::locate::NotInstalled>() {
+        return Some(format!("`{}` installs it", crate::fetch::fetch_command(e.dataset)));
+    }
+    if let Some(e) = cause.downcast_ref::<OilError>() {
+        return match e {
+            OilError::Io { .. } => Some("`cargo xtask fetch-oil` installs the oil-flow data".into()),
+            _ => Some("`cargo xtask fetch-oil --force` reinstalls the installed copy".into()),
+        };
+    }
+    match cause.downcast_ref::<CheckpointError>()? {
+        CheckpointError::Metadata { .. } | CheckpointError::Config { .. } | CheckpointError::UnknownModel { .. } => {
+            Some("`cargo xtask train fcnet` writes checkpoints this command reads".into())
+        }
+        _ => None,
+    }
+}
+
 /// Prints `err` for the user (see the module docs) and returns exit status 1.
 pub fn report(err: &anyhow::Error, verbose: bool) -> ExitCode {
     eprintln!("error: {}", message(err));
+    if let Some(hint) = hint(err) {
+        eprintln!("hint: {hint}");
+    }
     if verbose {
         eprintln!("\n{err:?}");
     }
@@ -122,5 +166,21 @@ mod tests {
         assert_eq!(message(&err), "opening CIFAR-10 in /x: could not read data.bin: no such file; check the path");
         let plain = anyhow::anyhow!("a").context("b").context("c");
         assert_eq!(message(&plain), "c: b: a");
+    }
+
+    #[test]
+    fn a_library_error_gets_the_command_that_fixes_it_once() {
+        let missing = handgrad_cifar::CifarError::MissingFile { file: "d/data_batch_2.bin".into() };
+        let err = anyhow::Error::new(missing).context("opening CIFAR-10 in d");
+        assert!(!message(&err).contains("xtask"), "{}", message(&err));
+        assert!(hint(&err).is_some_and(|h| h.starts_with("`cargo xtask fetch-cifar` installs")), "{:?}", hint(&err));
+        let dir = std::path::PathBuf::from("datasets/oil");
+        let not_installed = handgrad_data::locate::NotInstalled { dataset: handgrad_data::locate::Dataset::Oil, dir };
+        assert_eq!(hint(&anyhow::Error::new(not_installed)).as_deref(), Some("`cargo xtask fetch-oil` installs it"));
+        // Not repeated when the message already names the command (fetch's own advice).
+        let bad = handgrad_cifar::CifarError::NotAFile { file: "d/data_batch_1.bin".into() };
+        let said = anyhow::Error::new(bad).context("reinstall it with `cargo xtask fetch-cifar --force`");
+        assert_eq!(hint(&said), None);
+        assert_eq!(hint(&anyhow::anyhow!("some other failure")), None);
     }
 }

@@ -28,6 +28,7 @@ use anyhow::{Context, bail};
 use handgrad_cifar::archive::{
     CANONICAL_MD5, CANONICAL_SIZE, CANONICAL_URL, Checksum, InstallReport, archive_md5, install_archive, install_folder,
 };
+use handgrad_cifar::download::{Download, download_and_install};
 use handgrad_data::install::{Replaced, read_manifest, read_source, sha256_file};
 use handgrad_data::locate::{self, Dataset};
 use handgrad_data::oil;
@@ -238,6 +239,14 @@ pub fn dev_cifar_archive() -> Option<PathBuf> {
     Some(crate::workspace_root().join(DEV_CIFAR)).filter(|p| p.is_file())
 }
 
+/// The command that installs `dataset`.
+pub fn fetch_command(dataset: Dataset) -> &'static str {
+    match dataset {
+        Dataset::Cifar10 => "cargo xtask fetch-cifar",
+        Dataset::Oil => "cargo xtask fetch-oil",
+    }
+}
+
 fn datasets_dir() -> PathBuf {
     locate::datasets_dir(&crate::workspace_root())
 }
@@ -272,7 +281,7 @@ fn damaged_files(dir: &Path) -> anyhow::Result<Vec<String>> {
 /// `--verify`: every installed file of `dataset` against the manifest's SHA-256.
 fn verify_install(dataset: Dataset) -> anyhow::Result<PathBuf> {
     let Some(dir) = installed_dir(dataset) else {
-        bail!("{}", locate::NotInstalled { dataset, dir: datasets_dir().join(dataset.dir_name()) });
+        return Err(locate::NotInstalled { dataset, dir: datasets_dir().join(dataset.dir_name()) }.into());
     };
     let bad = damaged_files(&dir)?;
     if !bad.is_empty() {
@@ -281,7 +290,7 @@ fn verify_install(dataset: Dataset) -> anyhow::Result<PathBuf> {
             dataset.name(),
             dir.display(),
             bad.join("; "),
-            dataset.fetch_command()
+            fetch_command(dataset)
         );
     }
     let n = read_manifest(&dir).map_or(0, |e| e.len());
@@ -304,7 +313,7 @@ pub fn reader_failed(dataset: Dataset, dir: &Path, err: anyhow::Error) -> anyhow
             dataset.name(),
             installed.display(),
             bad.join("; "),
-            dataset.fetch_command()
+            fetch_command(dataset)
         )),
         _ => err,
     }
@@ -390,15 +399,9 @@ fn same_files(folder: &Path, installed: &Path) -> bool {
 }
 
 fn download_cifar(args: &CifarArgs, datasets: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(datasets)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".download-")
-        .suffix(".tar.gz")
-        .tempfile_in(datasets)
-        .with_context(|| format!("could not create a temporary file in {}", datasets.display()))?;
     println!("downloading {} ({CANONICAL_SIZE} bytes, MD5 {CANONICAL_MD5})", args.url);
-    download::download(&args.url, tmp.path(), Duration::from_secs(args.timeout))?;
-    let report = install_archive(tmp.path(), datasets, Checksum::Required(CANONICAL_MD5))?;
+    let from = Download { url: &args.url, timeout: Duration::from_secs(args.timeout), ..Download::default() };
+    let report = download_and_install(datasets, &from, download::progress_bar())?;
     print_cifar_report(&report, &format!("download {}", args.url));
     Ok(report.dir)
 }
@@ -482,7 +485,8 @@ fn download_oil(args: &OilArgs, datasets: &Path) -> anyhow::Result<PathBuf> {
     for (name, _) in oil::FILES {
         let url = format!("{}/{name}", args.url);
         println!("downloading {url}");
-        download::download(&url, &tmp.path().join(name), Duration::from_secs(args.timeout))?;
+        let timeout = Duration::from_secs(args.timeout);
+        handgrad_data::download::download(&url, &tmp.path().join(name), timeout, download::progress_bar())?;
     }
     let report = oil::install(oil::Source::Download { dir: tmp.path(), url: &args.url }, datasets)?;
     println!("downloaded and installed the oil-flow data into {}", report.dir.display());

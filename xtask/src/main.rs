@@ -108,6 +108,10 @@ fn main() -> ExitCode {
     let given = explicit::Given::of(&matches);
     let verbose = cli.verbose || exit::backtrace_from_env();
     exit::prepare(verbose);
+    // The kernel library reports a forced path the CPU lacks; the CLI says it, once.
+    if let Some(why) = &handgrad_tensor::kernels::selection().fallback {
+        eprintln!("handgrad: {why}");
+    }
     match run(cli.cmd, &given) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => exit::report(&e, verbose),

@@ -17,9 +17,9 @@ use crate::record::{RECORD_BYTES, RECORDS_PER_FILE, RecordError, check_label, re
 use crate::records::{Bytes, Records};
 use crate::split::{SplitConfig, Splits};
 
-/// The folder the archive unpacks to (and that `cargo xtask fetch-cifar` installs under `datasets/`);
-/// the name `handgrad_data::locate` looks for.
-pub const DIR_NAME: &str = handgrad_data::locate::CIFAR10_DIR;
+/// The folder the archive unpacks to (and that the installer puts under the datasets folder); the
+/// name `handgrad_data::locate` looks for (`CIFAR10_DIR`, the same string: tested).
+pub const DIR_NAME: &str = "cifar-10-batches-bin";
 /// The five training batch files, in order.
 pub const TRAIN_FILES: [&str; 5] =
     ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"];

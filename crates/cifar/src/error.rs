@@ -1,5 +1,6 @@
 //! [`CifarError`]: everything that can be wrong with the data on disk, each message naming the
-//! file (and byte offset where one applies) and ending with what to do next.
+//! file (and byte offset where one applies) and ending with what to do next, in this crate's terms
+//! (a program built on it, like handgrad's `cargo xtask`, adds its own command on top).
 
 use alloc::string::String;
 
@@ -11,7 +12,7 @@ use crate::record::RecordError;
 pub enum CifarError {
     /// A batch file's bytes are invalid (length, record count or a label).
     #[error(
-        "{file}: {source}; the file is damaged: give an undamaged copy, or reinstall the installed one with `cargo xtask fetch-cifar --force`"
+        "{file}: {source}; the file is damaged: replace it with an undamaged copy of the CIFAR-10 binary version (`archive::install_archive` reinstalls a folder from the archive)"
     )]
     BadFile {
         /// The file (path or name).
@@ -22,7 +23,7 @@ pub enum CifarError {
     },
     /// A file the training split needs is not there.
     #[error(
-        "{file} is missing; run `cargo xtask fetch-cifar` (or `cargo xtask fetch-cifar --from <archive or folder>`) to install CIFAR-10"
+        "{file} is missing; open the folder the CIFAR-10 binary archive unpacks to (`cifar-10-batches-bin`), or install one there with `archive::install_archive`"
     )]
     MissingFile {
         /// The missing file.
@@ -30,7 +31,7 @@ pub enum CifarError {
     },
     /// A folder stands where a data file should be.
     #[error(
-        "{file} is a folder, not a file; give an undamaged copy, or reinstall the installed one with `cargo xtask fetch-cifar --force`"
+        "{file} is a folder, not a file; replace it with an undamaged copy of the CIFAR-10 binary version (`archive::install_archive` reinstalls a folder from the archive)"
     )]
     NotAFile {
         /// The path.
@@ -47,7 +48,7 @@ pub enum CifarError {
     },
     /// `batches.meta.txt` does not list ten class names.
     #[error(
-        "{file}, line {line}: {reason}; give an undamaged copy, or reinstall the installed one with `cargo xtask fetch-cifar --force`"
+        "{file}, line {line}: {reason}; replace it with an undamaged copy of the CIFAR-10 binary version (`archive::install_archive` reinstalls a folder from the archive)"
     )]
     ClassNames {
         /// The metadata file.
@@ -58,7 +59,7 @@ pub enum CifarError {
         reason: String,
     },
     /// The requested split sizes do not fit the records present.
-    #[error("{reason}; use smaller splits, or install the full training set with `cargo xtask fetch-cifar`")]
+    #[error("{reason}; ask for smaller splits in `SplitConfig`, or open a folder with all five training batches")]
     Split {
         /// What does not fit.
         reason: String,
@@ -66,7 +67,7 @@ pub enum CifarError {
     /// The operating system refused to read a file.
     #[cfg(feature = "std")]
     #[error(
-        "could not read {file}: {source}; check that it exists and is readable, or reinstall the installed copy with `cargo xtask fetch-cifar --force`"
+        "could not read {file}: {source}; check that it exists and is readable, or replace it with an undamaged copy of the CIFAR-10 binary version (`archive::install_archive` reinstalls a folder from the archive)"
     )]
     Io {
         /// The file.

@@ -16,23 +16,28 @@
 //! - [`Preprocess`]: `gather(records, rows, x: (n, 3072), y: n labels)` with the mean subtracted,
 //!   no allocation per batch; [`Preprocess::gather_augmented_par`] also applies a random crop and
 //!   flip per row ([`Augment`], drawn as [`Transform`]s before the gather);
-//! - [`archive`] (`std`): verify and install the dataset archive or folder atomically, with a
-//!   manifest of sizes and SHA-256 (the protocol of `handgrad_data::install`; used by
-//!   `cargo xtask fetch-cifar`).
+//! - `archive` (feature `install`, default): verify and install the dataset archive or folder
+//!   atomically, with a manifest of sizes and SHA-256 (the protocol of `handgrad_data::install`;
+//!   used by `cargo xtask fetch-cifar`);
+//! - `download` (feature `download`): `download_and_install(datasets, &Download::default(), progress)`
+//!   fetches the canonical archive over HTTPS and installs it.
 //!
 //! Record parsing, splits, the mean and the gather are `#![no_std]` + `alloc` over in-memory
-//! bytes; memory mapping and archives need the `std` feature (default).
+//! bytes; memory mapping needs the `std` feature (default), the installer `install` (default,
+//! brings gzip, tar, MD5 and handgrad-data), the downloader `download` (brings ureq).
 #![no_std]
 
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(feature = "std")]
+#[cfg(feature = "install")]
 pub mod archive;
 pub mod augment;
 #[cfg(feature = "std")]
 pub mod dataset;
+#[cfg(feature = "download")]
+pub mod download;
 pub mod error;
 pub mod gather;
 pub mod mean;

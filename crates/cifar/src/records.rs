@@ -174,7 +174,7 @@ mod tests {
         let e = Records::new().push_owned("data_batch_9.bin", b, false).unwrap_err();
         let msg = alloc::format!("{e}");
         assert!(
-            msg.contains("data_batch_9.bin") && msg.contains("offset 3073") && msg.contains("fetch-cifar"),
+            msg.contains("data_batch_9.bin") && msg.contains("offset 3073") && msg.contains("archive::install_archive"),
             "{msg}"
         );
     }

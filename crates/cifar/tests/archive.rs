@@ -1,6 +1,7 @@
 //! Installing from tiny archives and folders that the tests build themselves: the happy path,
 //! the no-op check, and the failure paths (corrupt/truncated archive, wrong checksum, bad data,
 //! missing members), each of which must leave the earlier install untouched.
+#![cfg(feature = "install")]
 
 use std::fs;
 use std::path::Path;
@@ -247,4 +248,9 @@ fn duplicate_member_is_refused() {
     targz(&a, &m);
     let e = install_archive_with(&a, &tmp.path().join("d"), Checksum::Reported, LENIENT).unwrap_err();
     assert!(matches!(&e, ArchiveError::Structure { detail, .. } if detail.contains("twice")), "{e:?}");
+}
+
+#[test]
+fn the_folder_name_is_the_one_the_locator_looks_for() {
+    assert_eq!(DIR_NAME, locate::CIFAR10_DIR);
 }

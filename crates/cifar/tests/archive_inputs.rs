@@ -2,6 +2,7 @@
 //! fails because the disk is full (called a truncated or corrupt archive), and a folder standing
 //! where a batch file should be (called "missing" by the installer and a 4096-byte truncated file
 //! by the reader).
+#![cfg(feature = "install")]
 
 use std::fs;
 use std::path::Path;

@@ -2,6 +2,7 @@
 //! folder and checks it end to end. `cargo xtask ci` sets the variable to the development copy of
 //! the 50,000 training images (no test batch, MD5 not the canonical one); the canonical archive
 //! works too. Skips, saying so, when the variable is not set.
+#![cfg(feature = "install")]
 
 use std::path::PathBuf;
 

@@ -17,9 +17,14 @@
 //! - [`tensor_file`]: what the model files of fcnet and the GP-LVM share: the payload checksum
 //!   over named tensors and the atomic write that says which step failed.
 //!
+//! - `download` (feature `download`): HTTP(S) into a file, with timeouts on every phase and a
+//!   progress callback (what the oil-flow files and `handgrad_cifar::download` are fetched with).
+//!
 //! The CIFAR-10 archive installer is `handgrad_cifar::archive` (it needs the CIFAR reader's
-//! checks); it uses [`install`]. Downloads (HTTP) are `cargo xtask`'s business.
+//! checks); it uses [`install`].
 
+#[cfg(feature = "download")]
+pub mod download;
 pub mod install;
 pub mod locate;
 pub mod oil;

@@ -5,8 +5,8 @@
 //! - in it, `cifar-10-batches-bin/` ([`cifar10`]) and `oil/` ([`oil`]) count only when their
 //!   manifest verifies ([`crate::install::installed`]: every listed file present with its size).
 //!
-//! A dataset that is not installed is a [`NotInstalled`] error whose message names the command
-//! that installs it. Nothing here knows any other place: a fallback to a development copy is the
+//! A dataset that is not installed is a [`NotInstalled`] error whose message names the function
+//! that installs it ([`Dataset::installer`]). Nothing here knows any other place: a fallback to a development copy is the
 //! caller's choice, passed in as a path.
 
 use std::path::{Path, PathBuf};
@@ -47,11 +47,11 @@ impl Dataset {
         }
     }
 
-    /// The command that installs it.
-    pub fn fetch_command(self) -> &'static str {
+    /// The library function that installs it (into `<datasets>/<its folder>`).
+    pub fn installer(self) -> &'static str {
         match self {
-            Dataset::Cifar10 => "cargo xtask fetch-cifar",
-            Dataset::Oil => "cargo xtask fetch-oil",
+            Dataset::Cifar10 => "handgrad_cifar::archive::install_archive",
+            Dataset::Oil => "handgrad_data::oil::install",
         }
     }
 }
@@ -59,8 +59,8 @@ impl Dataset {
 /// A dataset has no verified install in the datasets folder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "no verified {} install at {} (a folder with a matching handgrad-manifest.txt); run `{}` to install it, or set {DATASETS_ENV} to a datasets folder that has one",
-    dataset.name(), dir.display(), dataset.fetch_command()
+    "no verified {} install at {} (a folder with a matching handgrad-manifest.txt); install it there with `{}`, or set {DATASETS_ENV} to a datasets folder that has one",
+    dataset.name(), dir.display(), dataset.installer()
 )]
 pub struct NotInstalled {
     /// Which dataset.
@@ -108,12 +108,15 @@ mod tests {
         let err = oil(datasets).unwrap_err();
         assert_eq!(err, NotInstalled { dataset: Dataset::Oil, dir: datasets.join("oil") });
         let msg = err.to_string();
-        assert!(msg.contains("run `cargo xtask fetch-oil`") && msg.contains(DATASETS_ENV), "{msg}");
+        assert!(
+            msg.contains("install it there with `handgrad_data::oil::install`") && msg.contains(DATASETS_ENV),
+            "{msg}"
+        );
 
         // Files without a manifest (copied by hand, or a half-finished copy) do not count.
         std::fs::create_dir(datasets.join(CIFAR10_DIR)).unwrap();
         std::fs::write(datasets.join(CIFAR10_DIR).join("data_batch_1.bin"), b"x").unwrap();
-        assert!(cifar10(datasets).unwrap_err().to_string().contains("cargo xtask fetch-cifar"));
+        assert!(cifar10(datasets).unwrap_err().to_string().contains("handgrad_cifar::archive::install_archive"));
 
         let s = Staging::new(datasets, CIFAR10_DIR).unwrap();
         let e = write_hashed(&s.dir().join("data_batch_1.bin"), "data_batch_1.bin", b"xy").unwrap();

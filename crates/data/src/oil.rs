@@ -94,6 +94,9 @@ mod tests {
         let err = load(dir.path()).unwrap_err();
         assert!(matches!(&err, OilError::Io { path, .. } if path.ends_with(LABELS_FILE)), "{err:?}");
         let msg = err.to_string();
-        assert!(msg.contains("cannot read") && msg.contains(LABELS_FILE) && msg.contains("fetch-oil"), "{msg}");
+        assert!(
+            msg.contains("cannot read") && msg.contains(LABELS_FILE) && msg.contains("`oil::install` installs one"),
+            "{msg}"
+        );
     }
 }

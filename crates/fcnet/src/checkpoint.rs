@@ -60,7 +60,7 @@ pub enum CheckpointError {
     },
     /// A metadata key is missing or wrong.
     #[error(
-        "{path}: metadata '{key}' {problem}; the file was edited, damaged or written by another version: pass a checkpoint written by `cargo xtask train fcnet`, or train again"
+        "{path}: metadata '{key}' {problem}; the file was edited, damaged or written by another version: pass a checkpoint saved by this version of handgrad-fcnet (`Trained::save`, `Live::save`), or train again"
     )]
     Metadata {
         /// The file.
@@ -85,7 +85,7 @@ pub enum CheckpointError {
     /// The stored model config describes no net that can be built (a size of 0, a size beyond
     /// [`crate::limits`], a dropout outside `[0, 1)`, …).
     #[error(
-        "{path}: the stored model config is invalid ({problem}); the file was edited or damaged: pass a checkpoint written by `cargo xtask train fcnet`, or train again"
+        "{path}: the stored model config is invalid ({problem}); the file was edited or damaged: pass a checkpoint saved by this version of handgrad-fcnet (`Trained::save`, `Live::save`), or train again"
     )]
     Config {
         /// The file.
@@ -109,7 +109,7 @@ pub enum CheckpointError {
     },
     /// The `model` metadata names no model this crate knows.
     #[error(
-        "{path}: metadata 'model' is '{found}', not a model handgrad-fcnet knows ({known}); pass a checkpoint written by `cargo xtask train fcnet`"
+        "{path}: metadata 'model' is '{found}', not a model handgrad-fcnet knows ({known}); pass a checkpoint saved by this version of handgrad-fcnet (`Trained::save`, `Live::save`)"
     )]
     UnknownModel {
         /// The file.

@@ -42,7 +42,10 @@ fn config_problem(err: CheckpointError) -> String {
         CheckpointError::Config { ref problem, ref path } => {
             assert!(path.ends_with("fc.safetensors") || path.ends_with("two.safetensors"));
             let msg = err.to_string();
-            assert!(msg.contains("stored model config is invalid") && msg.contains("cargo xtask train fcnet"), "{msg}");
+            assert!(
+                msg.contains("stored model config is invalid") && msg.contains("handgrad-fcnet (`Trained::save`"),
+                "{msg}"
+            );
             problem.clone()
         }
         other => panic!("expected a Config error, got {other}"),
@@ -130,6 +133,9 @@ fn metadata_that_does_not_parse_names_the_file_the_key_and_the_value() {
     let err = ckpt.meta_parse::<usize>("val_rows").unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("meta.safetensors: metadata 'val_rows' is 'abc', not a valid usize"), "{msg}");
-    assert!(msg.contains("pass a checkpoint written by `cargo xtask train fcnet`"), "{msg}");
+    assert!(
+        msg.contains("pass a checkpoint saved by this version of handgrad-fcnet") && !msg.contains("xtask"),
+        "{msg}"
+    );
     assert!(matches!(ckpt.meta_parse::<usize>("seed"), Err(CheckpointError::Metadata { .. })));
 }

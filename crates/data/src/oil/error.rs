@@ -11,7 +11,7 @@ use super::{DATA_FILE, LABELS_FILE};
 pub enum OilError {
     /// A file could not be read.
     #[error(
-        "cannot read {path}: {source}; run `cargo xtask fetch-oil`, or pass the folder holding {DATA_FILE} and {LABELS_FILE}"
+        "cannot read {path}: {source}; pass the folder holding {DATA_FILE} and {LABELS_FILE} (`oil::install` installs one)"
     )]
     Io {
         /// The file.
@@ -22,7 +22,7 @@ pub enum OilError {
     },
     /// A line is not a row of the expected numbers.
     #[error(
-        "{path}, line {line}: {problem}; the file is damaged or not the oil-flow data: give an undamaged copy, or reinstall the installed one with `cargo xtask fetch-oil --force`"
+        "{path}, line {line}: {problem}; the file is damaged or not the oil-flow data: replace it with an undamaged copy (`oil::install` reinstalls the folder from one)"
     )]
     BadLine {
         /// The file.
@@ -34,7 +34,7 @@ pub enum OilError {
     },
     /// A file has the wrong number of data rows (truncated, or another data set).
     #[error(
-        "{path} has {rows} data rows, the oil-flow training set has {expected}: the file is truncated or not the oil-flow data; give an undamaged copy, or reinstall the installed one with `cargo xtask fetch-oil --force`"
+        "{path} has {rows} data rows, the oil-flow training set has {expected}: the file is truncated or not the oil-flow data; replace it with an undamaged copy (`oil::install` reinstalls the folder from one)"
     )]
     RowCount {
         /// The file.

@@ -95,7 +95,7 @@ pub(crate) mod tests {
         let msg = err.to_string();
         assert!(matches!(&err, OilError::BadLine { line: l, .. } if *l == line), "{msg}");
         assert!(msg.contains(&format!("d/{file}, line {line}:")) && msg.contains(what), "{msg}");
-        assert!(msg.ends_with("reinstall the installed one with `cargo xtask fetch-oil --force`"), "{msg}");
+        assert!(msg.ends_with("(`oil::install` reinstalls the folder from one)") && !msg.contains("xtask"), "{msg}");
     }
 
     fn replace_line(text: &str, line: usize, with: &str) -> String {

@@ -12,10 +12,11 @@
 //! path the CPU supports (`avx512` needs AVX-512F, `avx2` needs AVX2 and FMA). With
 //! `HANDGRAD_KERNELS=portable|avx2|avx512` that path is forced, so one machine can A/B them
 //! (an AVX-512 machine can measure the AVX2 path). **Forcing a path the CPU lacks falls back**
-//! to the best path it has, with a one-line message on stderr, and [`selection`] records what
-//! was asked and what runs ([`Selection::honoured`]): training goes on (only speed differs),
-//! while a benchmark (`cargo xtask bench-compare`) refuses to label one path's numbers with
-//! another's name. An unknown value is treated the same way (message, best path).
+//! to the best path it has, and [`selection`] records what was asked, what runs and why
+//! ([`Selection::honoured`], [`Selection::fallback`]; the library prints nothing: a program says
+//! it, as `cargo xtask` does on stderr): training goes on (only speed differs), while a benchmark
+//! (`cargo xtask bench-compare`) refuses to label one path's numbers with another's name. An
+//! unknown value is treated the same way (fallback message, best path).
 //!
 //! The variable is read once, at the first product (or the first call to [`active`]).
 //! Without the `std` feature (no CPU detection) or off x86-64 the only path is `portable`.
@@ -108,7 +109,7 @@ pub struct Selection {
     pub requested: Option<alloc::string::String>,
     /// The path that runs.
     pub active: KernelPath,
-    /// Why the request was not followed, when it was not (also printed once on stderr).
+    /// Why the request was not followed, when it was not (for the program to show its user).
     pub fallback: Option<alloc::string::String>,
 }
 
@@ -146,18 +147,13 @@ fn best_of(supported: impl Fn(KernelPath) -> bool) -> KernelPath {
         .unwrap_or(KernelPath::Portable)
 }
 
-/// The process-wide selection: `HANDGRAD_KERNELS` and the CPU, resolved at the first call
-/// (a fallback message goes to stderr then).
+/// The process-wide selection: `HANDGRAD_KERNELS` and the CPU, resolved at the first call.
 #[cfg(feature = "std")]
 pub fn selection() -> &'static Selection {
     static SELECTION: std::sync::OnceLock<Selection> = std::sync::OnceLock::new();
     SELECTION.get_or_init(|| {
         let requested = std::env::var(ENV_VAR).ok();
-        let sel = Selection::resolve(requested.as_deref(), KernelPath::is_supported);
-        if let Some(why) = &sel.fallback {
-            std::eprintln!("handgrad: {why}");
-        }
-        sel
+        Selection::resolve(requested.as_deref(), KernelPath::is_supported)
     })
 }
 
