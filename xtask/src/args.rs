@@ -90,21 +90,21 @@ pub struct RecipeArgs {
     /// validation split is never augmented [none; --preset best: crop-flip].
     #[arg(long, value_parser = augment_kinds())]
     pub augment: Option<String>,
-    /// fc only: zero padding of the random crop, 1..=16 pixels per side [4].
+    /// fc only: zero padding of the random crop, 1..=16 pixels per side [default 4].
     #[arg(long, value_parser = pad)]
     pub pad: Option<usize>,
-    /// fc only: label smoothing ε in [0, 1) of the training loss: targets (1 − ε)·onehot + ε/10 [0].
+    /// fc only: label smoothing ε in [0, 1) of the training loss: targets (1 − ε)·onehot + ε/10 [default 0].
     #[arg(long, value_parser = label_smoothing)]
     pub label_smoothing: Option<f64>,
     /// fc only: `step` (× --lr-decay after every epoch) or `cosine` (linear warm-up over --warmup
-    /// epochs, then a half cosine from --lr to 0 at the last iteration, per iteration) [step].
+    /// epochs, then a half cosine from --lr to 0 at the last iteration, per iteration) [default step].
     #[arg(long, value_parser = schedules())]
     pub schedule: Option<String>,
-    /// fc only, with --schedule cosine: epochs of linear warm-up, ≥ 0 (fractions allowed) [0].
+    /// fc only, with --schedule cosine: epochs of linear warm-up, ≥ 0 (fractions allowed) [default 0].
     #[arg(long, value_parser = non_negative_real)]
     pub warmup: Option<f64>,
     /// fc only, with --update adamw: decoupled weight decay ≥ 0 on the weight matrices (not the
-    /// biases or batchnorm's γ, β): each step shrinks them by the factor 1 − lr·weight-decay [0].
+    /// biases or batchnorm's γ, β): each step shrinks them by the factor 1 − lr·weight-decay [default 0].
     #[arg(long, value_parser = non_negative_real)]
     pub weight_decay: Option<f64>,
 }
