@@ -1,4 +1,4 @@
-//! `cargo ci`: the definition of green.
+//! `cargo xtask ci`: the definition of green.
 //!
 //! Steps, in order (each prints its command; the first failure stops the run):
 //! 0. install the real data (`cargo xtask fetch-cifar`, `cargo xtask fetch-oil`, in process: a
@@ -81,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .status()
             .with_context(|| format!("could not start `{shown}`; is cargo on PATH?"))?;
         if !status.success() {
-            bail!("`{shown}` failed ({status}); fix what it reports above and run `cargo ci` again");
+            bail!("`{shown}` failed ({status}); fix what it reports above and run `cargo xtask ci` again");
         }
         println!("    ok in {:.1} s", t.elapsed().as_secs_f64());
     }
@@ -151,8 +151,8 @@ fn browser_step(root: &std::path::Path) -> anyhow::Result<()> {
 fn install_data() -> anyhow::Result<Vec<(&'static str, String)>> {
     println!("==> cargo xtask fetch-cifar && cargo xtask fetch-oil");
     let t = Instant::now();
-    let tests_need = "`cargo ci` runs the tests on real data and could not install it; do what the cause \
-                      below says, then run `cargo ci` again";
+    let tests_need = "`cargo xtask ci` runs the tests on real data and could not install it; do what the cause \
+                      below says, then run `cargo xtask ci` again";
     crate::fetch::ensure_cifar(None).context(tests_need)?;
     crate::fetch::ensure_oil(None).context(tests_need)?;
     println!("    ok in {:.1} s", t.elapsed().as_secs_f64());

@@ -1,4 +1,4 @@
-//! Two checks of the dependency tree for `cargo ci`, on `cargo metadata`'s JSON:
+//! Two checks of the dependency tree for `cargo xtask ci`, on `cargo metadata`'s JSON:
 //!
 //! - **licences**: every package in the resolved tree (all features, all targets) declares an SPDX
 //!   licence expression that allows use under handgrad's `MIT OR Apache-2.0`: an `OR` needs one
@@ -250,10 +250,10 @@ mod tests {
         assert!(names("rand_distr::Normal", "rand_distr"));
     }
 
-    /// The two checks of `cargo ci` on this workspace, without the rest of ci:
+    /// The two checks of `cargo xtask ci` on this workspace, without the rest of ci:
     /// `cargo test -p xtask -- --ignored the_workspace`.
     #[test]
-    #[ignore = "runs cargo metadata on the workspace (seconds); cargo ci runs the checks themselves"]
+    #[ignore = "runs cargo metadata on the workspace (seconds); cargo xtask ci runs the checks themselves"]
     fn the_workspace_passes_both_checks() {
         let root = crate::workspace_root();
         licences(&root).unwrap();

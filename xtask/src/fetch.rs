@@ -233,7 +233,7 @@ pub fn ensure_oil(from: Option<&Path>) -> anyhow::Result<PathBuf> {
     oil_with(&args)
 }
 
-/// The development copy of the CIFAR-10 archive when this machine has one (`cargo ci`
+/// The development copy of the CIFAR-10 archive when this machine has one (`cargo xtask ci`
 /// hands it to the archive installer's real-data test).
 pub fn dev_cifar_archive() -> Option<PathBuf> {
     Some(crate::workspace_root().join(DEV_CIFAR)).filter(|p| p.is_file())

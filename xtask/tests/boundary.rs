@@ -8,7 +8,7 @@
 //! Each group works on its own datasets folder whose files are hard links to (or, across file
 //! systems, symbolic links to) the real install found through `handgrad_data::locate`; a case
 //! that damages a file gets a private copy of it. Cases that need the real data skip, saying so,
-//! when it is not installed (`cargo ci` installs it first). Training cases are one or a few
+//! when it is not installed (`cargo xtask ci` installs it first). Training cases are one or a few
 //! iterations, so the suite runs in well under two minutes.
 //!
 //! `BOUNDARY_XTASK=/path/to/xtask cargo test -p xtask --test boundary` runs the cases against

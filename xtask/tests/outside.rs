@@ -4,7 +4,7 @@
 //! README quick start of each crate, taken from the packaged README, is an example of that project
 //! and must compile and run (its assertions are the exact numbers of the README).
 //!
-//! Minutes of building, so not part of `cargo ci`:
+//! Minutes of building, so not part of `cargo xtask ci`:
 //! `cargo test -p xtask --test outside -- --ignored --nocapture`.
 //! `HANDGRAD_OUTSIDE_DIR=/tmp/outside` keeps the project there (its contents are replaced; default:
 //! a temporary folder);

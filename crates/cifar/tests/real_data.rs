@@ -1,5 +1,5 @@
 //! Real data: installs the CIFAR-10 archive named by `$HANDGRAD_CIFAR_ARCHIVE` into a temporary
-//! folder and checks it end to end. `cargo ci` sets the variable to the development copy of
+//! folder and checks it end to end. `cargo xtask ci` sets the variable to the development copy of
 //! the 50,000 training images (no test batch, MD5 not the canonical one); the canonical archive
 //! works too. Skips, saying so, when the variable is not set.
 #![cfg(feature = "install")]
@@ -15,7 +15,7 @@ use handgrad_tensor::Matrix;
 fn archive() -> Option<PathBuf> {
     let Some(path) = std::env::var_os(CIFAR_ARCHIVE_ENV).map(PathBuf::from) else {
         println!(
-            "SKIPPED: set {CIFAR_ARCHIVE_ENV} to a CIFAR-10 .tar.gz to run this test (`cargo ci` sets it to the development archive)"
+            "SKIPPED: set {CIFAR_ARCHIVE_ENV} to a CIFAR-10 .tar.gz to run this test (`cargo xtask ci` sets it to the development archive)"
         );
         return None;
     };

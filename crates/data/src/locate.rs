@@ -16,7 +16,7 @@ use crate::install::installed;
 /// Environment variable naming the datasets folder, overriding `<workspace>/datasets`.
 pub const DATASETS_ENV: &str = "HANDGRAD_DATASETS";
 /// Environment variable naming a CIFAR-10 `.tar.gz` for the archive installer's real-data test
-/// (`cargo ci` sets it to the development archive when there is one).
+/// (`cargo xtask ci` sets it to the development archive when there is one).
 pub const CIFAR_ARCHIVE_ENV: &str = "HANDGRAD_CIFAR_ARCHIVE";
 /// The folder CIFAR-10's binary archive unpacks to, installed under the datasets folder.
 pub const CIFAR10_DIR: &str = "cifar-10-batches-bin";

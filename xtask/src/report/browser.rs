@@ -1,7 +1,7 @@
 //! `report.html` in a real browser: headless Chromium (Debian package `chromium`) loads the page
 //! from disk with networking off, runs its image check, and dumps the DOM, from which
 //! [`check_report`] reads how many images decoded and looks for the key numbers; it can also take
-//! a screenshot. Used by `cargo ci` (which installs the package when it is missing and it
+//! a screenshot. Used by `cargo xtask ci` (which installs the package when it is missing and it
 //! can, or says clearly that the step was skipped).
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //! commands rewrite it as their run goes, and while a run is going the page reloads itself every
 //! [`REFRESH_SECONDS`]. A short script at the end counts the images the browser could decode and
 //! shows the count at the top (`data-images-loaded="k/n"` on `<body>`), which the browser test of
-//! `cargo ci` reads.
+//! `cargo xtask ci` reads.
 
 use std::fmt::Write as _;
 use std::path::Path;
