@@ -4,8 +4,8 @@
 //!   0.1, AdamW), batch 200, f32, on two threads — `Step::run`, the code path training runs: draw the
 //!   minibatch, gather it from the memory-mapped records (plain, or through a random crop with 4
 //!   pixels of zero padding and a random flip per row), forward, loss, backward, update;
-//! - `augment_gather/{plain,crop4_flip}`: the gather of a 200-row minibatch alone (CHW, f32, two
-//!   threads), where the whole difference lies.
+//! - `augment_gather/{plain,crop4_flip}/{chw,hwc}/{1,2}`: the gather of a 200-row minibatch alone
+//!   (f32, CHW and HWC, one and two threads), where the whole difference lies.
 //!
 //! Data: the installed copy (`cargo xtask fetch-cifar`; the datasets folder of
 //! `handgrad_data::locate`); without it the benches are skipped, saying so.
@@ -71,18 +71,24 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("augment_gather");
-    for (name, augment) in kinds {
-        let train = data.samples(&pre).0.with_augment(augment);
-        let (mut idx, mut x, mut y) = (Vec::new(), Matrix::zeros(0, 0), Vec::new());
-        let mut rng = rng_from_seed(2);
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                use rand::RngExt as _;
-                idx.clear();
-                idx.extend((0..BATCH).map(|_| rng.random_range(0..train.len())));
-                train.gather_train(&idx, &mut x, &mut y, &mut rng, par);
-            })
-        });
+    for threads in [1, THREADS] {
+        for layout in [Layout::Chw, Layout::Hwc] {
+            let pre = data.preprocess::<f32>(layout);
+            for (name, augment) in kinds {
+                let train = data.samples(&pre).0.with_augment(augment);
+                let (mut idx, mut x, mut y) = (Vec::new(), Matrix::zeros(0, 0), Vec::new());
+                let mut rng = rng_from_seed(2);
+                let par = par_for_threads(threads);
+                g.bench_function(format!("{name}/{}/{threads}", layout.name()), |b| {
+                    b.iter(|| {
+                        use rand::RngExt as _;
+                        idx.clear();
+                        idx.extend((0..BATCH).map(|_| rng.random_range(0..train.len())));
+                        train.gather_train(&idx, &mut x, &mut y, &mut rng, par);
+                    })
+                });
+            }
+        }
     }
     g.finish();
 }

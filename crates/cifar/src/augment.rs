@@ -17,7 +17,7 @@
 
 use alloc::vec::Vec;
 
-use handgrad_tensor::rand::{Rng, RngExt as _};
+use rand::{Rng, RngExt as _};
 
 use crate::record::SIDE;
 
@@ -48,8 +48,9 @@ impl Transform {
     /// No crop offset, no flip: the plain row.
     pub const IDENTITY: Transform = Transform { dy: 0, dx: 0, flip: false };
 
-    /// The source column of output column `c`, before the range check: `c' + dx`.
-    #[inline]
+    /// The source column of output column `c`, before the range check: `c' + dx` (the per-pixel
+    /// reference of the tests; the gather copies whole lines, `crate::row`).
+    #[cfg(test)]
     pub(crate) fn source_col(self, c: usize) -> isize {
         let c = if self.flip { SIDE - 1 - c } else { c };
         c as isize + isize::from(self.dx)

@@ -7,9 +7,11 @@
 use std::path::PathBuf;
 
 use handgrad_cifar::archive::{CANONICAL_MD5, Checksum, install_archive};
-use handgrad_cifar::{Cifar10, CifarError, Layout, NUM_CLASSES, PixelMean, Preprocess, SplitConfig};
+use handgrad_cifar::{
+    Augment, Cifar10, CifarError, IMAGE_BYTES, Layout, NUM_CLASSES, PixelMean, Preprocess, Records, SplitConfig,
+};
 use handgrad_data::locate::{self, CIFAR_ARCHIVE_ENV};
-use handgrad_tensor::Matrix;
+use handgrad_tensor::{Matrix, Par, init::rng_from_seed};
 
 /// The archive named by the environment variable; a set variable naming no file is a failure.
 fn archive() -> Option<PathBuf> {
@@ -92,4 +94,31 @@ fn real_archive_installs_and_reads() {
         x.get(2, Layout::Hwc.index(7, 9, 1)),
         f32::from(r.pixel(7, 9, 1)) - mean.chw()[1024 + 7 * 32 + 9] as f32
     );
+    slice_and_matrix_gathers_agree(&data.train, &mean);
+}
+
+/// The rows-buffer gathers (`gather_into`, `gather_augmented_into`) and the `Matrix` gathers give
+/// the same bits for 200 real images, plain and cropped-and-flipped, in both layouts, on 1 and 2
+/// threads.
+fn slice_and_matrix_gathers_agree(train: &Records, mean: &PixelMean) {
+    let rows: Vec<usize> = (0..200).map(|i| (i * 7_919 + 11) % train.len()).collect();
+    let mut t = Vec::new();
+    Augment::crop_flip(4).draw(&mut rng_from_seed(0), rows.len(), &mut t);
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for layout in Layout::ALL {
+        let pre = Preprocess::<f32>::new(mean, layout);
+        let (mut one, mut y1) = (vec![0f32; rows.len() * IMAGE_BYTES], Vec::new());
+        pre.gather_augmented_into(train, &rows, &t, &mut one, &mut y1, 1);
+        for (threads, par) in [(1, Par::Seq), (2, Par::rayon(2))] {
+            let (mut xs, mut ys, mut xm, mut ym) =
+                (vec![0f32; rows.len() * IMAGE_BYTES], vec![], Matrix::zeros(0, 0), vec![]);
+            pre.gather_into(train, &rows, &mut xs, &mut ys, threads);
+            pre.gather_par(train, &rows, &mut xm, &mut ym, par);
+            assert!(bits(xm.as_slice()) == bits(&xs) && ym == ys, "{layout:?} plain, {threads} threads");
+            pre.gather_augmented_into(train, &rows, &t, &mut xs, &mut ys, threads);
+            pre.gather_augmented_par(train, &rows, &t, &mut xm, &mut ym, par);
+            assert!(bits(xm.as_slice()) == bits(&xs) && ym == ys, "{layout:?} augmented, {threads} threads");
+            assert!(bits(&xs) == bits(&one) && ys == y1, "{layout:?} augmented: 1 against {threads} threads");
+        }
+    }
 }
