@@ -424,7 +424,10 @@ fn summary<T: Scalar>(
     };
     let final_model = match recipe.model {
         ModelKind::TwoLayer => "the parameters after the last iteration (the notebook's schedule)",
-        ModelKind::Fc => "the parameters of the check with the best validation accuracy (the Solver restores them)",
+        ModelKind::Fc => {
+            "the parameters (and batchnorm running statistics) of the check with the best validation accuracy (the \
+             Solver restores them)"
+        }
     };
     let per_class_val_acc = evals
         .iter()

@@ -106,6 +106,22 @@ impl<T: Scalar> Model<T> for FullyConnectedNet<T> {
         &mut self.params
     }
 
+    /// Two per batchnorm layer: `2l` is layer `l`'s running mean, `2l + 1` its running variance
+    /// (the checkpoint's order).
+    fn running_stats_len(&self) -> usize {
+        2 * self.norm_states.len()
+    }
+
+    fn running_stat(&self, i: usize) -> &Matrix<T> {
+        let s = &self.norm_states[i / 2];
+        if i.is_multiple_of(2) { &s.running_mean } else { &s.running_var }
+    }
+
+    fn running_stat_mut(&mut self, i: usize) -> &mut Matrix<T> {
+        let s = &mut self.norm_states[i / 2];
+        if i.is_multiple_of(2) { &mut s.running_mean } else { &mut s.running_var }
+    }
+
     fn new_cache(&self) -> FcCache<T> {
         FcCache::default()
     }

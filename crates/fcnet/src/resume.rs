@@ -14,12 +14,15 @@
 //! - `resume.state.{i}.{v|cache|m}` in the net's scalar type, and `resume.state.{i}.adam`
 //!   `(1, 3)` `F64` = `[t, β₁ᵗ, β₂ᵗ]`: the optimizer state of parameter tensor `i`;
 //! - `resume.best.{i}` in the net's scalar type: the kept best parameters.
+//! - `resume.best_stat.{i}` in the net's scalar type: the running statistics kept with them (nets
+//!   with batchnorm; absent in files written before they were kept, whose best check then restores
+//!   the parameters only).
 
 use std::collections::BTreeMap;
 
 use handgrad_nn::optim::{AdamState, RmsPropState, UpdateState, Velocity};
 use handgrad_nn::params::Params;
-use handgrad_nn::solver::{Check, History, RunState, SamplerState};
+use handgrad_nn::solver::{Check, History, Model, RunState, SamplerState};
 use handgrad_tensor::init::Rng;
 use handgrad_tensor::{Matrix, Scalar};
 use serde::{Deserialize, Serialize};
@@ -95,6 +98,9 @@ pub fn write_state<T: Scalar, P: Params<T>>(
             set.push(&format!("resume.best.{i}"), best.get(i));
         }
     }
+    for (i, stat) in state.best_running_stats.iter().enumerate() {
+        set.push(&format!("resume.best_stat.{i}"), stat);
+    }
     let stored = Stored {
         done: state.done,
         iterations_per_epoch: h.iterations_per_epoch,
@@ -107,16 +113,17 @@ pub fn write_state<T: Scalar, P: Params<T>>(
     meta.insert(STATE_KEY.into(), serde_json::to_string(&stored).expect("the run state serialises"));
 }
 
-/// The state stored in `ckpt` for a net whose parameters are shaped like `template`; `None` when
-/// the checkpoint holds no state (a final model).
+/// The state stored in `ckpt` for a net shaped like `template` (its parameters and running
+/// statistics); `None` when the checkpoint holds no state (a final model).
 ///
 /// # Errors
 /// [`CheckpointError::Metadata`] or a tensor error when the state is damaged or does not fit
 /// `template`.
-pub fn read_state<T: Scalar, P: Params<T>>(
+pub fn read_state<T: Scalar, M: Model<T>>(
     ckpt: &Checkpoint,
-    template: &P,
-) -> Result<Option<RunState<T, P>>, CheckpointError> {
+    model: &M,
+) -> Result<Option<RunState<T, M::Params>>, CheckpointError> {
+    let template = model.params();
     let Some(json) = ckpt.metadata().get(STATE_KEY) else { return Ok(None) };
     let bad = |problem: String| ckpt.meta_error(STATE_KEY, problem);
     let s: Stored = serde_json::from_str(json).map_err(|e| bad(format!("is not valid: {e}")))?;
@@ -155,6 +162,12 @@ pub fn read_state<T: Scalar, P: Params<T>>(
     } else {
         None
     };
+    let mut best_running_stats = Vec::new();
+    if s.has_best && ckpt.shape_of("resume.best_stat.0").is_some() {
+        for i in 0..model.running_stats_len() {
+            best_running_stats.push(ckpt.matrix::<T>(&format!("resume.best_stat.{i}"), model.running_stat(i).shape())?);
+        }
+    }
     let history = History { loss, checks, best, iterations_per_epoch: s.iterations_per_epoch };
     Ok(Some(RunState {
         done: s.done,
@@ -162,6 +175,7 @@ pub fn read_state<T: Scalar, P: Params<T>>(
         states,
         sampler: SamplerState { order, next: s.sampler_next },
         best: best_params,
+        best_running_stats,
         history,
     }))
 }

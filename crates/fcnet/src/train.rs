@@ -238,8 +238,8 @@ impl<T: Scalar> Resumed<T> {
             checkpoint.meta_error(crate::resume::STATE_KEY, "is missing: the file is a final model, not a checkpoint to resume from (resume from a run folder's last.safetensors)".into())
         };
         let state = match &model {
-            Trained::TwoLayer(net) => SavedState::TwoLayer(read_state(&checkpoint, &net.params)?.ok_or_else(missing)?),
-            Trained::Fc(net) => SavedState::Fc(read_state(&checkpoint, &net.params)?.ok_or_else(missing)?),
+            Trained::TwoLayer(net) => SavedState::TwoLayer(read_state(&checkpoint, net)?.ok_or_else(missing)?),
+            Trained::Fc(net) => SavedState::Fc(read_state(&checkpoint, net)?.ok_or_else(missing)?),
         };
         Ok(Self { model, state, checkpoint })
     }

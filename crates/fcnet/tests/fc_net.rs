@@ -3,11 +3,13 @@
 
 mod common;
 
+use std::ops::ControlFlow;
+
 use handgrad_fcnet::{FcConfig, FullyConnectedNet};
 use handgrad_nn::Params;
 use handgrad_nn::optim::{Adam, UpdateRule};
 use handgrad_nn::solver::InMemory;
-use handgrad_nn::solver::{Model, SolverConfig, accuracy};
+use handgrad_nn::solver::{Model, RunState, Solver, SolverConfig, accuracy};
 use handgrad_tensor::gradcheck::{assert_gradient, numeric_gradient};
 use handgrad_tensor::init::{randn, rng_from_seed};
 use handgrad_tensor::{Matrix, Par, tol};
@@ -186,4 +188,37 @@ fn checkpoint_round_trip_keeps_predictions_and_running_statistics() {
     // A two-layer loader refuses it.
     let err = handgrad_fcnet::TwoLayerNet::<f32>::load(&path).unwrap_err();
     assert!(matches!(err, handgrad_fcnet::CheckpointError::ModelKind { .. }), "{err}");
+}
+
+#[test]
+fn the_restored_best_net_scores_what_its_check_scored_with_batchnorm() {
+    // Eval mode reads batchnorm's running statistics: the loop keeps them with the best parameters,
+    // so the net it hands back scores exactly the best check's validation accuracy.
+    let data: InMemory<f32> = common::blobs(300, 12, 4, 2.0, 3);
+    let cfg = FcConfig {
+        input_dim: 12,
+        hidden: vec![16, 16],
+        num_classes: 4,
+        weight_scale: 1e-1,
+        reg: 1e-3,
+        dropout: 0.3,
+        batchnorm: true,
+    };
+    let mut net = FullyConnectedNet::<f32>::new(&cfg, &mut rng_from_seed(2));
+    let mut state = RunState::new(rng_from_seed(9));
+    let mut at_the_end = Vec::new();
+    Solver::new(solver(UpdateRule::Adam(Adam::new(3e-2)), 8, 20))
+        .run(&mut net, &data, Some(&data), &mut state, Par::Seq, |p, net, _| {
+            if p.iteration + 1 == p.iters {
+                at_the_end = (0..net.running_stats_len()).map(|i| net.running_stat(i).clone()).collect();
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    let best = state.history.best.expect("validation data: a best check");
+    assert_ne!(Some(&best), state.history.checks.last(), "the set-up needs a best check before the end");
+    assert_ne!(at_the_end, state.best_running_stats, "the statistics moved after the best check");
+    let restored: Vec<Matrix<f32>> = (0..net.running_stats_len()).map(|i| net.running_stat(i).clone()).collect();
+    assert_eq!(restored, state.best_running_stats, "the kept statistics are restored");
+    assert_eq!(Some(accuracy(&mut net, &data, Par::Seq)), best.val_acc);
 }

@@ -61,6 +61,7 @@
 //! | a dataset on disk | a path | `--data PATH` |
 //! | a run's output folder | a path | `--out DIR` |
 //! | parameters / their gradient | one type implementing [`Params`]; gradient buffers from [`Params::zeros_like`] | |
+//! | non-learned state eval mode reads (batchnorm's running mean and variance) | running statistics, [`Model::running_stat`](solver::Model::running_stat) | |
 //! | what forward keeps for backward | a named `…Cache` struct; a model's [`Model::Cache`](solver::Model::Cache) | |
 //! | train or eval behaviour | [`Mode`] | |
 //! | the training loop / one iteration | [`solver::Solver`] / [`solver::Step`] | |

@@ -120,9 +120,9 @@ fn a_run_stopped_early_keeps_its_current_parameters() {
     // The best check was at an earlier iteration, so its copy differs from the current parameters.
     let best = state.best.as_ref().unwrap();
     assert_ne!(param_bits(best), param_bits(cut.params()), "a stopped run is not rolled back to its best check");
-    let mut restored = cut.params().clone();
+    let mut restored = cut.clone();
     state.restore_best(&mut restored);
-    assert_eq!(param_bits(&restored), param_bits(best));
+    assert_eq!(param_bits(restored.params()), param_bits(best));
 }
 
 #[test]

@@ -11,6 +11,8 @@
 
 use handgrad_tensor::{Matrix, Scalar};
 
+use super::softmax::shifted_exp_row;
+
 /// Mean label-smoothed softmax cross-entropy of `scores: (n, c)` against `labels: (n,)` with
 /// smoothing `smoothing`; writes `∂L/∂scores` into `dscores` (resized to `(n, c)`).
 ///
@@ -38,12 +40,10 @@ pub fn softmax_smoothed_loss_into<T: Scalar>(
     for (i, &yi) in labels.iter().enumerate() {
         assert!(yi < c, "softmax_smoothed_loss: label {yi} of row {i} out of range for {c} classes");
         let s = scores.row(i);
-        let m = s.iter().copied().fold(s[0], T::max);
         let p = dscores.row_mut(i);
-        let (mut z, mut qs) = (T::ZERO, T::ZERO);
-        for (pj, &sj) in p.iter_mut().zip(s) {
-            *pj = (sj - m).exp();
-            z += *pj;
+        let (m, z) = shifted_exp_row(s, p);
+        let mut qs = T::ZERO;
+        for &sj in s {
             qs += off * sj;
         }
         qs += on * s[yi];

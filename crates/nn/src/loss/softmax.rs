@@ -32,13 +32,8 @@ pub fn softmax_loss_into<T: Scalar>(scores: &Matrix<T>, labels: &[usize], dscore
     for (i, &yi) in labels.iter().enumerate() {
         assert!(yi < c, "softmax_loss: label {yi} of row {i} out of range for {c} classes");
         let s = scores.row(i);
-        let m = s.iter().copied().fold(s[0], T::max);
         let p = dscores.row_mut(i);
-        let mut z = T::ZERO;
-        for (pj, &sj) in p.iter_mut().zip(s) {
-            *pj = (sj - m).exp();
-            z += *pj;
-        }
+        let (m, z) = shifted_exp_row(s, p);
         loss += m + z.ln() - s[yi];
         let scale = inv_n / z;
         for pj in p.iter_mut() {
@@ -47,4 +42,16 @@ pub fn softmax_loss_into<T: Scalar>(scores: &Matrix<T>, labels: &[usize], dscore
         p[yi] -= inv_n;
     }
     (loss * inv_n).to_f64()
+}
+
+/// One row of the softmax: `p_j = exp(s_j − m)` with `m = max_j s_j`; returns `(m, z = Σ_j p_j)`.
+/// Both softmax losses (plain and label-smoothed) start each row with it.
+pub(crate) fn shifted_exp_row<T: Scalar>(s: &[T], p: &mut [T]) -> (T, T) {
+    let m = s.iter().copied().fold(s[0], T::max);
+    let mut z = T::ZERO;
+    for (pj, &sj) in p.iter_mut().zip(s) {
+        *pj = (sj - m).exp();
+        z += *pj;
+    }
+    (m, z)
 }

@@ -113,8 +113,6 @@ use alloc::vec::Vec;
 use handgrad_tensor::init::Rng;
 use handgrad_tensor::{Par, Scalar};
 
-use crate::params::Params;
-
 pub use config::{CheckAt, Guard, MAX_ITERS, SolverConfig, TrainAccuracy, iterations_per_epoch};
 pub use confusion::{ConfusionMatrix, confusion_matrix, predictions};
 pub use dataset::{Dataset, InMemory};
@@ -237,7 +235,9 @@ impl Solver {
         assert!(total <= MAX_ITERS, "Solver::run: {total} iterations, more than MAX_ITERS = {MAX_ITERS}");
         let mut update = c.update;
         let lr0 = update.lr();
-        state.check_fits(model.params(), &update, per_epoch, total)?;
+        let stat_shapes: Vec<(usize, usize)> =
+            (0..model.running_stats_len()).map(|i| model.running_stat(i).shape()).collect();
+        state.check_fits(model.params(), &stat_shapes, &update, per_epoch, total)?;
         if state.done == 0 {
             state.history = History {
                 loss: Vec::with_capacity(total),
@@ -287,7 +287,7 @@ impl Solver {
                 let check = self.check(model, &mut ctx, t, per_epoch, lr, &mut state.rng, par);
                 if c.keep_best && is_better(state.history.best.as_ref(), &check) {
                     state.history.best = Some(check);
-                    keep_copy(&mut state.best, model.params());
+                    state.keep_best(model);
                 }
                 state.history.checks.push(check);
             }
@@ -304,7 +304,7 @@ impl Solver {
         }
         hand_back(&mut step, state);
         if state.done == total {
-            state.restore_best(model.params_mut());
+            state.restore_best(model);
         }
         Ok(())
     }
@@ -374,17 +374,5 @@ fn is_better(best: Option<&Check>, check: &Check) -> bool {
         (None, _, _) => true,
         (Some(b), Some(acc), _) => b.val_acc.is_none_or(|best_acc| acc > best_acc),
         (Some(b), None, Some(loss)) => b.val_loss.is_none_or(|best_loss| loss < best_loss),
-    }
-}
-
-/// Copies `params` into `best` (allocating only the first time).
-fn keep_copy<T: Scalar, P: Params<T>>(best: &mut Option<P>, params: &P) {
-    match best {
-        None => *best = Some(params.clone()),
-        Some(b) => {
-            for i in 0..params.len() {
-                b.get_mut(i).copy_from(params.get(i));
-            }
-        }
     }
 }

@@ -29,6 +29,31 @@ pub trait Model<T: Scalar> {
     /// The parameters, mutable (to restore the best ones or load a checkpoint).
     fn params_mut(&mut self) -> &mut Self::Params;
 
+    /// How many running statistics the model has: the non-learned tensors eval mode reads
+    /// (batchnorm's running mean and variance, each `(1, H)`). The loop keeps them with the best
+    /// parameters and restores them together
+    /// ([`RunState::restore_best`](crate::solver::RunState::restore_best)), so that the restored
+    /// model scores what its check scored. None by default.
+    fn running_stats_len(&self) -> usize {
+        0
+    }
+
+    /// Running statistic `i` (`i < running_stats_len()`, a fixed order).
+    ///
+    /// # Panics
+    /// If `i` is out of range (the default: the model has none).
+    fn running_stat(&self, i: usize) -> &Matrix<T> {
+        panic!("running_stat({i}): the model has no running statistics")
+    }
+
+    /// Running statistic `i`, mutable.
+    ///
+    /// # Panics
+    /// If `i` is out of range (the default: the model has none).
+    fn running_stat_mut(&mut self, i: usize) -> &mut Matrix<T> {
+        panic!("running_stat_mut({i}): the model has no running statistics")
+    }
+
     /// Empty buffers for this model; forward sizes them on first use.
     fn new_cache(&self) -> Self::Cache;
 

@@ -11,6 +11,7 @@
 //! | `states` | the update rule's state per parameter tensor (velocity, moments and Adam's step count) |
 //! | `sampler` | the permutation a shuffled sampler is consuming |
 //! | `best` | the copy of the best parameters, restored at the end |
+//! | `best_running_stats` | the model's [running statistics](crate::solver::Model::running_stat) at the best check, restored with `best` |
 //! | `history` | the losses and checks so far (the best check decides what "better" means next) |
 //!
 //! [`Solver::run`](crate::solver::Solver::run) continues a `RunState` in place, so a run that is
@@ -24,7 +25,7 @@ use handgrad_tensor::{Matrix, Scalar};
 
 use crate::optim::{UpdateRule, UpdateState};
 use crate::params::Params;
-use crate::solver::{History, SamplerState, TrainError};
+use crate::solver::{History, Model, SamplerState, TrainError};
 
 /// The loop's state after [`done`](RunState::done) iterations (see the module docs); `P` is the
 /// model's parameter type.
@@ -41,6 +42,9 @@ pub struct RunState<T: Scalar, P> {
     pub sampler: SamplerState,
     /// The parameters of the best check so far, when the configuration keeps them.
     pub best: Option<P>,
+    /// The model's running statistics at the best check, in the order of
+    /// [`Model::running_stat`] (empty when none were kept or the model has none).
+    pub best_running_stats: Vec<Matrix<T>>,
     /// Losses and checks of the `done` iterations.
     pub history: History,
 }
@@ -54,29 +58,58 @@ impl<T: Scalar, P: Params<T>> RunState<T, P> {
             states: Vec::new(),
             sampler: SamplerState::default(),
             best: None,
+            best_running_stats: Vec::new(),
             history: History::default(),
         }
     }
 
-    /// Copies the kept best parameters into `params` (nothing when none were kept). The loop does
-    /// this itself when it reaches its last iteration; a run stopped early keeps its current
-    /// parameters so that it can be saved and resumed, and calls this to take the best ones.
-    pub fn restore_best(&self, params: &mut P) {
-        if let Some(best) = self.best.as_ref().filter(|_| self.history.best.is_some()) {
-            for i in 0..best.len() {
-                params.get_mut(i).copy_from(best.get(i));
+    /// Copies the kept best parameters, and the running statistics kept with them, into `model`
+    /// (nothing when none were kept). The loop does this itself when it reaches its last iteration;
+    /// a run stopped early keeps its current parameters so that it can be saved and resumed, and
+    /// calls this to take the best ones.
+    pub fn restore_best<M: Model<T, Params = P>>(&self, model: &mut M) {
+        let Some(best) = self.best.as_ref().filter(|_| self.history.best.is_some()) else { return };
+        let params = model.params_mut();
+        for i in 0..best.len() {
+            params.get_mut(i).copy_from(best.get(i));
+        }
+        for (i, kept) in self.best_running_stats.iter().enumerate() {
+            model.running_stat_mut(i).copy_from(kept);
+        }
+    }
+
+    /// Copies the parameters and running statistics of `model` into [`best`](RunState::best) and
+    /// [`best_running_stats`](RunState::best_running_stats) (allocating only the first time).
+    pub fn keep_best<M: Model<T, Params = P>>(&mut self, model: &M) {
+        let params = model.params();
+        match &mut self.best {
+            None => self.best = Some(params.clone()),
+            Some(b) => {
+                for i in 0..params.len() {
+                    b.get_mut(i).copy_from(params.get(i));
+                }
+            }
+        }
+        let n = model.running_stats_len();
+        if self.best_running_stats.len() != n {
+            self.best_running_stats = (0..n).map(|i| model.running_stat(i).clone()).collect();
+        } else {
+            for (i, kept) in self.best_running_stats.iter_mut().enumerate() {
+                kept.copy_from(model.running_stat(i));
             }
         }
     }
 
     /// Checks that this state can continue a run of `total` iterations with `per_epoch` iterations
-    /// per epoch, of a model with parameters shaped like `params` trained by `update`.
+    /// per epoch, of a model with parameters shaped like `params` and running statistics shaped
+    /// `stat_shapes` (`(rows, cols)` each, in [`Model::running_stat`] order) trained by `update`.
     ///
     /// # Errors
     /// [`TrainError::Resume`] naming the first piece that does not fit.
     pub fn check_fits(
         &self,
         params: &P,
+        stat_shapes: &[(usize, usize)],
         update: &UpdateRule,
         per_epoch: usize,
         total: usize,
@@ -107,6 +140,10 @@ impl<T: Scalar, P: Params<T>> RunState<T, P> {
             && best.shapes() != params.shapes()
         {
             return fail("the kept best parameters have other shapes than the model's".into());
+        }
+        let kept: Vec<(usize, usize)> = self.best_running_stats.iter().map(Matrix::shape).collect();
+        if !kept.is_empty() && kept != stat_shapes {
+            return fail("the kept best running statistics have other shapes than the model's".into());
         }
         Ok(())
     }

@@ -39,6 +39,7 @@ impl<T: Scalar> Params<T> for Net<T> {
 }
 
 /// affine–ReLU → affine → softmax, L2 on both weights.
+#[derive(Clone)]
 pub struct TwoLayer<T: Scalar> {
     pub net: Net<T>,
     reg: T,

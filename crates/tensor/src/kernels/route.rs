@@ -73,6 +73,25 @@ pub(crate) enum Kind {
 /// `(200, 3072)·(3072, H)` the kernel won only at H = 50 (1.06–1.14×, where its two-column dot
 /// tail replaces a panel of 8 with 2 used lanes); faer was as fast or faster at H = 18, 34, 66,
 /// 82, 98, 100 and 300 (by up to 1.2×), and on the second layer's products with 10 columns.
+///
+/// **Forward variants tried for H = 100 and 300 (session 23), none faster than faer**, so the
+/// forward stays on faer there. `gemm_ab` A/B (`cargo run --release -p handgrad-tensor --example
+/// gemm_ab -- 80 50,100,300 portable,avx2`, each variant built in and forced for the run), one
+/// thread, the same AMD EPYC; the host was never quiet (a two-thread `train fcnet` of another job
+/// ran throughout, load 2–7), so only the ratio of one row's medians means anything:
+///
+/// | forward `(200, 3072)·(3072, H)` on the AVX2 kernel | kernel / faer, H = 100 | H = 300 |
+/// | --- | ---: | ---: |
+/// | `in_place` as it is (x read in place, W packed by the first tile), kc = 256 | 0.95× | 0.84× |
+/// | the same, kc = 128 | 0.77× | 0.82× |
+/// | each 6-row tile of x copied (contiguous) before its panels | 0.83× | 0.82× |
+/// | 2 tiles per pass over the W panels (copied, 12 KiB in L1), kc = 256 | 0.74× | 0.88× |
+/// | 4 tiles per pass, kc = 128 | 0.75× | 0.86× |
+/// | BLIS order: x and W packed up front, W panel in L1, kc = 256 / 128 / 384 | 0.78× / 0.76× / 0.79× | 0.87× / 0.82× / 0.82× |
+/// | BLIS order, x's tiles packed during the first panel | 0.76× | 0.83× |
+///
+/// The register tile itself reaches ~86 GFLOP/s on L1-sized operands (`MICRO=1`), so what is
+/// lost is in the memory hierarchy, not the tile.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 pub(crate) fn avx2_wins(kind: Kind, _m: usize, n: usize, _k: usize) -> bool {
     match kind {
