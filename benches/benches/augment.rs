@@ -13,6 +13,10 @@
 //! Measured on a 2-core AMD EPYC (Zen 3, AVX2 + FMA, no AVX-512), shared host (load 1.5–1.9), one
 //! run: step 61.0 ms plain, 51.6 ms crop4_flip (the step's products dominate and the difference is
 //! the host's noise); gather 133 µs plain, 736 µs crop4_flip — +0.6 ms on a 61 ms step (≤ 1.01×).
+//! With the staged crop-and-flip writer (`handgrad_cifar`'s `row.rs`), same CPU, load 4–5, two
+//! rounds alternating with the per-pixel writer before it: crop4_flip CHW 1 thread 1.20–1.42 →
+//! 0.69–0.77 ms, 2 threads 1.04–1.39 → 0.64–0.77 ms; HWC 1 thread 0.87–0.90 → 0.72–0.79 ms,
+//! 2 threads 0.81–0.90 → 0.81–0.82 ms; plain 0.26–0.45 ms throughout.
 //!
 //! Run: `cargo bench -p handgrad-benches --bench augment`.
 #![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items

@@ -140,7 +140,8 @@ fn each_readme_quick_start_runs_from_the_packaged_crates_in_an_outside_project()
     assert!(tree.contains(&unpacked.display().to_string()), "the crates come from the packages:\n{tree}");
 
     // handgrad-cifar alone, without its default features (no handgrad-tensor, no faer): the
-    // README's "Without faer" quick start, no_std + alloc, then with the `std` feature.
+    // README's "Without faer" quick start, no_std + alloc, then with the `std` feature. Every
+    // package is patched in: the lock file resolves the optional dependencies too.
     let alone = dir.join("outside-cifar-alone");
     std::fs::create_dir_all(alone.join("src")).unwrap();
     std::fs::create_dir_all(alone.join("examples")).unwrap();
@@ -151,9 +152,8 @@ fn each_readme_quick_start_runs_from_the_packaged_crates_in_an_outside_project()
         "[package]\nname = \"outside-cifar-alone\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
          [dependencies]\nhandgrad-cifar = {{ version = \"{version}\", default-features = false }}\n\n\
          [features]\nstd = [\"handgrad-cifar/std\"]\n\n\
-         [patch.crates-io]\nhandgrad-cifar = {{ path = {:?} }}\n\n\
-         [profile.dev]\nopt-level = 1\n\n[profile.dev.package.\"*\"]\nopt-level = 3\n\n[workspace]\n",
-        cifar.display().to_string()
+         [patch.crates-io]\n{patch}\n\
+         [profile.dev]\nopt-level = 1\n\n[profile.dev.package.\"*\"]\nopt-level = 3\n\n[workspace]\n"
     );
     std::fs::write(alone.join("Cargo.toml"), manifest).unwrap();
     std::fs::write(alone.join("src/main.rs"), "fn main() {}\n").unwrap();
