@@ -11,7 +11,7 @@
 //! `Matrix<T>` that is resized to `(n, 3072)` ([`Preprocess::gather`], `gather_par`,
 //! `gather_augmented_par`, `gather_range`, `to_matrix`).
 //!
-//! The rows of one record are written by [`crate::row`] (the HWC interleave's SIMD builds, the
+//! The rows of one record are written by `row.rs` (the HWC interleave's SIMD builds, the
 //! augmented row through a staged crop-and-flip image). The rows of a batch can be split over
 //! threads (`std`): each row is written by exactly one thread with the same code, so the batch has
 //! the same bytes for any thread count.
