@@ -431,12 +431,13 @@ fn copy_run(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-const TRIALS_HEADER: &str = "trial,val_acc,train_seconds,hidden,lr,reg,epochs,lr_decay,iters,update,batch_size";
+const TRIALS_HEADER: &str =
+    "trial,val_acc,train_seconds,hidden,lr,reg,epochs,lr_decay,iters,update,batch_size,dropout,batchnorm,weight_decay";
 
 fn trial_line((k, r, acc, secs): &Row) -> String {
     let hidden: Vec<String> = r.hidden.iter().map(usize::to_string).collect();
     format!(
-        "{},{acc},{secs},{},{},{},{},{},{},{},{}",
+        "{},{acc},{secs},{},{},{},{},{},{},{},{},{},{},{}",
         k + 1,
         hidden.join("x"),
         r.lr,
@@ -445,7 +446,10 @@ fn trial_line((k, r, acc, secs): &Row) -> String {
         r.lr_decay,
         r.iters,
         r.update.name(),
-        r.batch_size
+        r.batch_size,
+        r.dropout,
+        r.batchnorm,
+        r.weight_decay
     )
 }
 
