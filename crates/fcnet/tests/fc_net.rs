@@ -114,6 +114,11 @@ fn golden_loss_from_explicit_parameters() {
     assert_eq!(pred, [0, 0], "ties go to the first class; row 2 scores [1, 0]");
 }
 
+/// A [16, 16] net on 12 inputs and 4 classes with batchnorm, dropout 0.3 and reg 1e-3.
+fn bn_net_16x16() -> FcConfig {
+    FcConfig { input_dim: 12, weight_scale: 1e-1, ..config(&[16, 16], 1e-3, 0.3, true) }
+}
+
 fn solver(update: UpdateRule, epochs: usize, batch: usize) -> SolverConfig {
     let mut c = SolverConfig::new(update);
     c.epochs = epochs;
@@ -144,15 +149,7 @@ fn hundred_hundred_net_overfits_fifty_examples_in_twenty_epochs() {
 #[test]
 fn same_seed_gives_identical_loss_history_with_dropout_and_batchnorm() {
     let data: InMemory<f32> = common::blobs(200, 12, 4, 1.0, 3);
-    let cfg = FcConfig {
-        input_dim: 12,
-        hidden: vec![16, 16],
-        num_classes: 4,
-        weight_scale: 1e-1,
-        reg: 1e-3,
-        dropout: 0.3,
-        batchnorm: true,
-    };
+    let cfg = bn_net_16x16();
     let run = |seed| {
         let mut net = FullyConnectedNet::<f32>::new(&cfg, &mut rng_from_seed(seed));
         common::train(&mut net, &data, solver(UpdateRule::Adam(Adam::new(1e-2)), 3, 20), seed).unwrap().loss
@@ -195,15 +192,7 @@ fn the_restored_best_net_scores_what_its_check_scored_with_batchnorm() {
     // Eval mode reads batchnorm's running statistics: the loop keeps them with the best parameters,
     // so the net it hands back scores exactly the best check's validation accuracy.
     let data: InMemory<f32> = common::blobs(300, 12, 4, 2.0, 3);
-    let cfg = FcConfig {
-        input_dim: 12,
-        hidden: vec![16, 16],
-        num_classes: 4,
-        weight_scale: 1e-1,
-        reg: 1e-3,
-        dropout: 0.3,
-        batchnorm: true,
-    };
+    let cfg = bn_net_16x16();
     let mut net = FullyConnectedNet::<f32>::new(&cfg, &mut rng_from_seed(2));
     let mut state = RunState::new(rng_from_seed(9));
     let mut at_the_end = Vec::new();
