@@ -64,6 +64,17 @@ pub trait Params<T: Scalar>: Clone {
     /// A zero-filled value of the same shapes: the gradient buffer.
     fn zeros_like(&self) -> Self;
 
+    /// Copies every tensor of `other` (same shapes) into `self`, in place.
+    ///
+    /// # Panics
+    /// If a tensor's shape differs (naming both shapes).
+    #[track_caller]
+    fn copy_all_from(&mut self, other: &Self) {
+        for i in 0..self.len() {
+            self.get_mut(i).copy_from(other.get(i));
+        }
+    }
+
     /// The shapes of every tensor, in order.
     fn shapes(&self) -> Vec<(usize, usize)> {
         (0..self.len()).map(|i| self.get(i).shape()).collect()

@@ -64,9 +64,7 @@ impl<P> Watch<P> {
             if let Some(i) = first_non_finite(params) {
                 return Some(Divergence::NonFiniteParameter { tensor: params.name(i) });
             }
-            for i in 0..params.len() {
-                self.pending.get_mut(i).copy_from(params.get(i));
-            }
+            self.pending.copy_all_from(params);
             self.pending_at = Some(t);
         }
         None
@@ -86,9 +84,7 @@ impl<P> Watch<P> {
     where
         P: Params<T>,
     {
-        for i in 0..params.len() {
-            params.get_mut(i).copy_from(self.good.get(i));
-        }
+        params.copy_all_from(&self.good);
         let kept = self.good_at.map_or(Kept::Initial, Kept::After);
         TrainError::Diverged { iteration, lr, loss, cause, kept, history: Box::new(history) }
     }

@@ -69,10 +69,7 @@ impl<T: Scalar, P: Params<T>> RunState<T, P> {
     /// calls this to take the best ones.
     pub fn restore_best<M: Model<T, Params = P>>(&self, model: &mut M) {
         let Some(best) = self.best.as_ref().filter(|_| self.history.best.is_some()) else { return };
-        let params = model.params_mut();
-        for i in 0..best.len() {
-            params.get_mut(i).copy_from(best.get(i));
-        }
+        model.params_mut().copy_all_from(best);
         for (i, kept) in self.best_running_stats.iter().enumerate() {
             model.running_stat_mut(i).copy_from(kept);
         }
@@ -84,11 +81,7 @@ impl<T: Scalar, P: Params<T>> RunState<T, P> {
         let params = model.params();
         match &mut self.best {
             None => self.best = Some(params.clone()),
-            Some(b) => {
-                for i in 0..params.len() {
-                    b.get_mut(i).copy_from(params.get(i));
-                }
-            }
+            Some(b) => b.copy_all_from(params),
         }
         let n = model.running_stats_len();
         if self.best_running_stats.len() != n {
