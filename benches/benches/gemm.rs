@@ -1,7 +1,7 @@
 //! GEMM helpers at the two-layer training shapes, with FLOP/s through criterion's throughput:
 //! - forward          `(200, 3072) · (3072, H)`          (matmul)
 //! - weight gradient  `(200, 3072)ᵀ · (200, H)`          (matmul_tn: the 3072×200 · 200×H product)
-//! - the same with the fused L2 term and SGD step        (matmul_tn_sgd)
+//! - the same with the fused L2 term and SGD step        (matmul_tn_sgd, the gradient discarded as training does)
 //! - the second layer's small products, `(200, H)·(H, 10)`, `(200, H)ᵀ·(200, 10)`, `(200, 10)·(H, 10)ᵀ`
 //!
 //! for H ∈ {50, 100, 300}, one thread (`Par::Seq`). In f32 each product runs on every kernel path
@@ -14,7 +14,7 @@
 #![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
-use handgrad_tensor::gemm::{gemm_flops, matmul, matmul_nt, matmul_tn, matmul_tn_sgd};
+use handgrad_tensor::gemm::{GradOut, gemm_flops, matmul, matmul_nt, matmul_tn, matmul_tn_sgd};
 use handgrad_tensor::kernels::{self, KernelPath};
 use handgrad_tensor::{Accum, Matrix, Par, Scalar, faer, init};
 
@@ -89,8 +89,10 @@ fn bench_type<T: Scalar>(c: &mut Criterion) {
             each_path::<T>(
                 &mut g,
                 &format!("weight_grad_sgd_3072x200_200x{h}"),
+                // As training runs it: the step only, the gradient not kept.
                 || {
-                    std::hint::black_box(matmul_tn_sgd(&mut dw, &mut w_sgd, &x, &dout, reg, lr, Par::Seq));
+                    let sgd = matmul_tn_sgd(&mut dw, &mut w_sgd, &x, &dout, reg, lr, GradOut::Discard, Par::Seq);
+                    std::hint::black_box(sgd);
                 },
                 None::<fn()>,
             );

@@ -42,6 +42,11 @@ fn both_ways<T: Scalar>(hidden: usize, update: UpdateRule, par: Par, tol: f64) {
         let name = net.params.name(i);
         let e = rel_error(&fused.params.get(i).cast::<f64>(), &plain.params.get(i).cast::<f64>());
         assert!(e <= tol, "{name}: rel error {e:e} (H = {hidden}, {}, {par:?}, {})", T::NAME, update.name());
+        // The fused SGD step applies dW1 as it computes it and keeps no copy (`GradOut::Discard`):
+        // its W1 above is the check.
+        if matches!(update, UpdateRule::Sgd(_)) && name == "W1" {
+            continue;
+        }
         let e = rel_error(&grads2.get(i).cast::<f64>(), &grads.get(i).cast::<f64>());
         assert!(e <= tol, "d{name}: rel error {e:e} (H = {hidden}, {}, {par:?})", T::NAME);
     }

@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use handgrad_tensor::gemm::{gemm_flops, matmul, matmul_nt, matmul_tn, matmul_tn_sgd};
+use handgrad_tensor::gemm::{GradOut, gemm_flops, matmul, matmul_nt, matmul_tn, matmul_tn_sgd};
 use handgrad_tensor::kernels::{self, KernelPath};
 use handgrad_tensor::{Accum, Matrix, Par, cpu, init};
 
@@ -31,6 +31,8 @@ enum Case {
     Forward,
     WeightGrad,
     WeightGradSgd,
+    /// The fused step as training runs it: the gradient not kept.
+    WeightGradStep,
     Scores,
     Dw2,
     Dhidden,
@@ -43,7 +45,12 @@ impl Shapes {
             Case::WeightGrad => matmul_tn(&mut self.dw, &self.x, &self.dh, Accum::Replace, Par::Seq),
             // lr = 0 keeps w unchanged from call to call.
             Case::WeightGradSgd => {
-                std::hint::black_box(matmul_tn_sgd(&mut self.dw, &mut self.w, &self.x, &self.dh, 0.1, 0.0, Par::Seq));
+                let (dw, w) = (&mut self.dw, &mut self.w);
+                std::hint::black_box(matmul_tn_sgd(dw, w, &self.x, &self.dh, 0.1, 0.0, GradOut::Keep, Par::Seq));
+            }
+            Case::WeightGradStep => {
+                let (dw, w) = (&mut self.dw, &mut self.w);
+                std::hint::black_box(matmul_tn_sgd(dw, w, &self.x, &self.dh, 0.1, 0.0, GradOut::Discard, Par::Seq));
             }
             Case::Scores => matmul(&mut self.s, &self.out, &self.w2, Accum::Replace, Par::Seq),
             Case::Dw2 => matmul_tn(&mut self.dw2, &self.out, &self.s, Accum::Replace, Par::Seq),
@@ -88,13 +95,23 @@ fn main() {
         let cases: Vec<Case> = match std::env::var("CASES").ok().as_deref() {
             Some("small") => vec![Case::Scores, Case::Dw2, Case::Dhidden],
             Some("all") => {
-                vec![Case::Forward, Case::WeightGrad, Case::WeightGradSgd, Case::Scores, Case::Dw2, Case::Dhidden]
+                vec![
+                    Case::Forward,
+                    Case::WeightGrad,
+                    Case::WeightGradSgd,
+                    Case::WeightGradStep,
+                    Case::Scores,
+                    Case::Dw2,
+                    Case::Dhidden,
+                ]
             }
-            _ => vec![Case::Forward, Case::WeightGrad, Case::WeightGradSgd],
+            _ => vec![Case::Forward, Case::WeightGrad, Case::WeightGradSgd, Case::WeightGradStep],
         };
         for case in cases {
             let flops = match case {
-                Case::Forward | Case::WeightGrad | Case::WeightGradSgd => gemm_flops(200, 3072, h),
+                Case::Forward | Case::WeightGrad | Case::WeightGradSgd | Case::WeightGradStep => {
+                    gemm_flops(200, 3072, h)
+                }
                 _ => gemm_flops(200, h, 10),
             } as f64;
             let mut times = vec![Vec::new(); paths.len()];

@@ -150,11 +150,13 @@ pub fn matmul_tn_axpy<T: Scalar>(c: &mut Matrix<T>, a: &Matrix<T>, b: &Matrix<T>
 
 /// One SGD step on a weight matrix with the L2 penalty `½·reg·‖w‖²`, fused with its gradient:
 /// `c (m, n) ← a (k, m)ᵀ · b (k, n) + reg · w`, then `w ← w − lr · c`. Returns `‖w‖² = Σ w²` of
-/// the weights *before* the step, for the penalty's value. `c` keeps the gradient.
+/// the weights *before* the step, for the penalty's value. With [`GradOut::Keep`] `c` keeps the
+/// gradient; with [`GradOut::Discard`] `c` is scratch.
 ///
-/// Where the skinny kernel applies this is one pass: each tile of `c` is finished in registers,
-/// and `w` is read once and written once; elsewhere it is [`matmul_tn`], [`crate::ops::sum_squares`]
-/// and two [`crate::ops::axpy`]s, the same arithmetic.
+/// Where a kernel applies (the AVX2 kernel, the skinny one) this is one pass: each tile of `c` is
+/// finished in registers, and `w` is read once and written once; elsewhere it is [`matmul_tn`],
+/// [`crate::ops::sum_squares`] and two [`crate::ops::axpy`]s, the same arithmetic. `w` ends with
+/// the same bits either way, and for either [`GradOut`].
 ///
 /// # Panics
 /// If the shapes do not chain or `w` is not shaped like `c`; the message gives the shapes.
@@ -166,6 +168,7 @@ pub fn matmul_tn_sgd<T: Scalar>(
     b: &Matrix<T>,
     reg: T,
     lr: T,
+    grad: GradOut,
     par: Par,
 ) -> f64 {
     assert!(
@@ -176,7 +179,7 @@ pub fn matmul_tn_sgd<T: Scalar>(
         b.shape(),
         w.shape()
     );
-    if let Some(sum_sq) = T::kernel_product(Product::TnSgd { c, w, a, b, reg, lr }, par) {
+    if let Some(sum_sq) = T::kernel_product(Product::TnSgd { c, w, a, b, reg, lr, grad }, par) {
         return sum_sq;
     }
     let sum_sq = crate::ops::sum_squares(w).to_f64();
@@ -184,6 +187,18 @@ pub fn matmul_tn_sgd<T: Scalar>(
     crate::ops::axpy(c, reg, w);
     crate::ops::axpy(w, T::ZERO - lr, c);
     sum_sq
+}
+
+/// What [`matmul_tn_sgd`] leaves in its gradient buffer `c`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradOut {
+    /// `c` holds the gradient `aᵀ·b + reg·w` after the call.
+    Keep,
+    /// Only the step is wanted: `c` is scratch, its contents after the call unspecified. The
+    /// AVX2 kernel then does not store the finished gradient (one pass over a `w`-sized array
+    /// less, and that much less of the cache taken); faer's fallback and the skinny kernel
+    /// still write it there.
+    Discard,
 }
 
 /// A [`Par`] for a thread count: 1 → `Par::Seq`, n > 1 → faer's rayon pool with n tasks.

@@ -8,7 +8,7 @@
 //! The comparison ([`assert_close`]) fails on any NaN or ∞ in the result: a kernel that wrote
 //! NaN would pass a check that folds differences with `f64::max` (which drops NaN).
 
-use handgrad_tensor::gemm::{matmul, matmul_nt, matmul_tn, matmul_tn_axpy, matmul_tn_sgd, par_for_threads};
+use handgrad_tensor::gemm::{GradOut, matmul, matmul_nt, matmul_tn, matmul_tn_axpy, matmul_tn_sgd, par_for_threads};
 use handgrad_tensor::kernels::{self, KernelPath, Selection};
 use handgrad_tensor::{Accum, Matrix, Par, init, tol};
 
@@ -89,7 +89,7 @@ fn check_all(m: usize, k: usize, n: usize, par: Par, path: KernelPath) {
     let w32 = w64.cast::<f32>();
     let mut w = w32.clone();
     let mut c = Matrix::<f32>::full(m, n, f32::NAN);
-    let sum_sq = matmul_tn_sgd(&mut c, &mut w, &at, &b, 0.25, 0.5, par);
+    let sum_sq = matmul_tn_sgd(&mut c, &mut w, &at, &b, 0.25, 0.5, GradOut::Keep, par);
     let want_sum_sq: f64 = w32.as_slice().iter().map(|&v| f64::from(v) * f64::from(v)).sum();
     assert!(
         sum_sq.is_finite() && (sum_sq - want_sum_sq).abs() <= 1e-5 * want_sum_sq.max(1.0),
@@ -98,6 +98,16 @@ fn check_all(m: usize, k: usize, n: usize, par: Par, path: KernelPath) {
     assert_close(&format!("matmul_tn_sgd gradient {tag}"), &c, &want_reg, scale);
     let want_w = Matrix::from_fn(m, n, |i, j| w64.get(i, j) - 0.5 * want_reg.get(i, j));
     assert_close(&format!("matmul_tn_sgd step {tag}"), &w, &want_w, scale);
+
+    // The same step with the gradient discarded: the same bits of w and Σ w² (c is scratch).
+    let mut w_discard = w32.clone();
+    let mut scratch = Matrix::<f32>::full(m, n, f32::NAN);
+    let sum_sq_discard = matmul_tn_sgd(&mut scratch, &mut w_discard, &at, &b, 0.25, 0.5, GradOut::Discard, par);
+    assert!(w_discard == w, "matmul_tn_sgd step without the gradient changed w's bits, {tag}");
+    assert!(
+        sum_sq_discard.to_bits() == sum_sq.to_bits(),
+        "Σw² without the gradient {sum_sq_discard} vs {sum_sq}, {tag}"
+    );
 }
 
 #[test]
@@ -152,7 +162,7 @@ fn two_threads_give_the_same_bits_on_avx2() {
         let mut w = w2.clone();
         let ss = kernels::with_path(KernelPath::Avx2, || {
             matmul(&mut h, &x, &w1, Accum::Replace, par);
-            matmul_tn_sgd(&mut dw, &mut w, &x, &dh, 0.1, 0.01, par)
+            matmul_tn_sgd(&mut dw, &mut w, &x, &dh, 0.1, 0.01, GradOut::Keep, par)
         });
         (h, dw, w, ss)
     };

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{max_rel_diff, naive_matmul, rand};
-use handgrad_tensor::gemm::{matmul, matmul_tn, matmul_tn_axpy, matmul_tn_sgd, par_for_threads};
+use handgrad_tensor::gemm::{GradOut, matmul, matmul_tn, matmul_tn_axpy, matmul_tn_sgd, par_for_threads};
 use handgrad_tensor::{Accum, Matrix, Par, tol};
 
 const WIDTHS: &[usize] = &[1, 2, 15, 16, 17, 33, 48, 50, 64, 65, 97, 100, 112, 127, 128, 129];
@@ -47,7 +47,7 @@ fn check(m: usize, k: usize, n: usize, par: Par) {
     // The fused SGD step: c = aᵀ·b + 0.25·w, w ← w − 0.5·c, and Σ w² before the step.
     let mut w = w64.cast::<f32>();
     let mut c = Matrix::<f32>::full(m, n, 5.0);
-    let sum_sq = matmul_tn_sgd(&mut c, &mut w, &at, &b, 0.25, 0.5, par);
+    let sum_sq = matmul_tn_sgd(&mut c, &mut w, &at, &b, 0.25, 0.5, GradOut::Keep, par);
     let want_sum_sq: f64 = w64.cast::<f32>().as_slice().iter().map(|&v| f64::from(v) * f64::from(v)).sum();
     assert!((sum_sq - want_sum_sq).abs() <= 1e-5 * want_sum_sq.max(1.0), "Σw² {sum_sq} vs {want_sum_sq}");
     assert!(max_rel_diff(&c, &want_reg, scale) < tol::NAIVE_F32, "matmul_tn_sgd gradient {m}x{k}x{n} {par:?}");

@@ -6,7 +6,7 @@
 //! [`linear_backward`](crate::layers::linear_backward) + [`add_l2_grad`](crate::loss::add_l2_grad) +
 //! [`Optimizer::step`], and the two-layer net's test checks that.
 
-use handgrad_tensor::gemm::matmul_tn_sgd;
+use handgrad_tensor::gemm::{GradOut, matmul_tn_sgd};
 use handgrad_tensor::ops::axpy;
 use handgrad_tensor::{Matrix, Par, Scalar};
 
@@ -26,9 +26,12 @@ impl Sgd {
     }
 
     /// The SGD step of the weights `w: (d, m)` of an affine layer whose input was `x: (n, d)` and
-    /// whose output gradient is `da: (n, m)`, with the L2 term `½·reg·ΣW²`: writes
-    /// `dw ← xᵀ·da + reg·w`, then updates `w ← w − lr·dw`, in one pass where the fused kernel applies.
-    /// Returns `Σ w²` of the weights **before** the step (for the penalty's value).
+    /// whose output gradient is `da: (n, m)`, with the L2 term `½·reg·ΣW²`: computes
+    /// `dw = xᵀ·da + reg·w`, then updates `w ← w − lr·dw`, in one pass where the fused kernel applies.
+    /// Returns `Σ w²` of the weights **before** the step (for the penalty's value). With
+    /// [`GradOut::Keep`] `dw: (d, m)` holds the gradient afterwards; with [`GradOut::Discard`] it
+    /// is scratch (the AVX2 kernel then skips storing it: a `(d, m)` array less to write).
+    /// `w` ends with the same bits either way.
     ///
     /// # Panics
     /// If the shapes do not chain.
@@ -40,9 +43,10 @@ impl Sgd {
         x: &Matrix<T>,
         da: &Matrix<T>,
         reg: T,
+        grad: GradOut,
         par: Par,
     ) -> f64 {
-        matmul_tn_sgd(dw, w, x, da, reg, T::from_f64(self.lr), par)
+        matmul_tn_sgd(dw, w, x, da, reg, T::from_f64(self.lr), grad, par)
     }
 }
 

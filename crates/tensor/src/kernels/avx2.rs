@@ -50,7 +50,8 @@
 //!
 //! The last contraction block applies the epilogue as the tile is stored: `c = acc (+ c)`,
 //! `c = acc + alpha·w`, or `g = acc + reg·w; c = g; w ← w − lr·g` with `Σ w²` (of `w` before the
-//! step) summed per tile in f32 and across tiles in f64.
+//! step) summed per tile in f32 and across tiles in f64; `c = g` is skipped when the caller does
+//! not keep the gradient (`GradOut::Discard`: training's fused step).
 //!
 //! Only `kernels::route` calls [`gemm`], after runtime detection of AVX2 and FMA; [`gemm`]
 //! checks every bound the unsafe code relies on (and the CPU) itself.
@@ -100,7 +101,9 @@ pub(crate) enum Epilogue<'a> {
     /// `c = acc + alpha · w`.
     Axpy { alpha: f32, w: &'a [f32] },
     /// `c = acc + reg · w`, then `w ← w − lr · c`; [`gemm`] returns `Σ w²` before the step.
-    Sgd { reg: f32, lr: f32, w: &'a mut [f32] },
+    /// Without `keep` the finished `c` is not stored (its earlier contraction blocks' partial
+    /// sums still are): only the step is wanted.
+    Sgd { reg: f32, lr: f32, w: &'a mut [f32], keep: bool },
 }
 
 /// Cache blocking: contraction block `kc`, row block `mc` (a multiple of [`MR`]).
@@ -202,7 +205,7 @@ fn empty_contraction(c: &mut [f32], epi: &mut Epilogue<'_>) -> f64 {
             }
             0.0
         }
-        Epilogue::Sgd { reg, lr, w } => {
+        Epilogue::Sgd { reg, lr, w, .. } => {
             let mut sum_sq = 0.0;
             for (c, w) in c.iter_mut().zip(w.iter_mut()) {
                 sum_sq += f64::from(*w) * f64::from(*w);
@@ -290,10 +293,10 @@ fn blocked(
     let n_packed: usize = panels(n).map(|p| p.width).sum();
     let bp = bufs.b.get(kc * n_packed);
     let ap = bufs.a.get((mc / MR) * panel_stride(lhs, kc));
-    let (add, w_ptr, alpha, lr) = match epi {
-        Epilogue::Store { add } => (*add, None, 0.0, None),
-        Epilogue::Axpy { alpha, w } => (false, Some(w.as_ptr().cast_mut()), *alpha, None),
-        Epilogue::Sgd { reg, lr, w } => (false, Some(w.as_mut_ptr()), *reg, Some(*lr)),
+    let (add, w_ptr, alpha, lr, keep) = match epi {
+        Epilogue::Store { add } => (*add, None, 0.0, None, true),
+        Epilogue::Axpy { alpha, w } => (false, Some(w.as_ptr().cast_mut()), *alpha, None, true),
+        Epilogue::Sgd { reg, lr, w, keep } => (false, Some(w.as_mut_ptr()), *reg, Some(*lr), *keep),
     };
     let cp = c.as_mut_ptr();
     let mut sum_sq = 0.0f64;
@@ -313,8 +316,8 @@ fn blocked(
                 if matches!(lhs, Lhs::Cols { .. }) && panel.cols <= NARROW {
                     let at = ic * n + panel.j0;
                     let e = match (last, w_ptr) {
-                        (true, Some(w)) => TileEpi { w: Some(w.wrapping_add(at)), alpha, lr },
-                        _ => TileEpi { w: None, alpha, lr: None },
+                        (true, Some(w)) => TileEpi { w: Some(w.wrapping_add(at)), alpha, lr, keep },
+                        _ => TileEpi { w: None, alpha, lr: None, keep: true },
                     };
                     let shape = TileShape {
                         kb,
@@ -338,8 +341,8 @@ fn blocked(
                     let r0 = ic + t * MR;
                     let at = r0 * n + panel.j0;
                     let tile_epi = match (last, w_ptr) {
-                        (true, Some(w)) => TileEpi { w: Some(w.wrapping_add(at)), alpha, lr },
-                        _ => TileEpi { w: None, alpha, lr: None },
+                        (true, Some(w)) => TileEpi { w: Some(w.wrapping_add(at)), alpha, lr, keep },
+                        _ => TileEpi { w: None, alpha, lr: None, keep: true },
                     };
                     let (rs, cs) = strides(lhs, kb);
                     let shape = TileShape {
@@ -450,7 +453,9 @@ unsafe fn narrow_groups<const G: usize, const J: usize>(
                                 *w.add(idx) = wv - lr * x;
                             }
                         }
-                        *c.add(idx) = x;
+                        if e.stores_c() {
+                            *c.add(idx) = x;
+                        }
                     }
                 }
             }
@@ -574,7 +579,7 @@ fn in_place(
                     (packed.cast_const(), panel.width, None)
                 };
                 let shape = TileShape { bs, pack_b, ..shape };
-                let none = TileEpi { w: None, alpha: 0.0, lr: None };
+                let none = TileEpi { w: None, alpha: 0.0, lr: None, keep: true };
                 // SAFETY: AVX2 and FMA were checked by `check_bounds`. A(r, p) for r < 6,
                 // p < kb is element (r0 + r, pc + p) of `a` (a whole tile: r0 + 6 ≤ m, and
                 // pc + kb ≤ k; inside `a` by `check_bounds`) or of the packed tile (6 × kb
@@ -744,12 +749,21 @@ struct TileShape {
 }
 
 /// The epilogue of a tile in the last contraction block: with `w`, `c = acc + alpha·w`, and
-/// with `lr` also `w ← w − lr·c`.
+/// with `lr` also `w ← w − lr·c`, after which `c` is stored only with `keep`.
 #[derive(Clone, Copy)]
 struct TileEpi {
     w: Option<*mut f32>,
     alpha: f32,
     lr: Option<f32>,
+    keep: bool,
+}
+
+impl TileEpi {
+    /// Whether the finished sums are stored to `c` (always, except after an SGD step that
+    /// does not keep the gradient).
+    fn stores_c(self) -> bool {
+        self.keep || self.lr.is_none()
+    }
 }
 
 /// Lane masks: `MASKS[8 - l..16 - l]` has the first `l` lanes set.
@@ -818,7 +832,9 @@ unsafe fn finish(mut x: __m256, c: *mut f32, at: usize, lanes: usize, load_c: bo
                 store(w.add(at), lanes, _mm256_sub_ps(wv, _mm256_mul_ps(_mm256_set1_ps(lr), x)));
             }
         }
-        store(c.add(at), lanes, x);
+        if e.stores_c() {
+            store(c.add(at), lanes, x);
+        }
     }
 }
 

@@ -61,12 +61,23 @@ fn check(m: usize, n: usize, k: usize, rows_lhs: bool, rows_rhs: bool, blk: Bloc
     close("axpy", &c, &|i| want[i] + 0.5 * f64::from(w0[i]));
 
     let (mut c, mut w) = (alloc::vec![f32::NAN; m * n], w0.clone());
-    let ss = avx2::gemm(&mut c, (m, n, k), lhs, rhs, Epilogue::Sgd { reg: 0.5, lr: 0.25, w: &mut w }, blk);
+    let ss = avx2::gemm(&mut c, (m, n, k), lhs, rhs, Epilogue::Sgd { reg: 0.5, lr: 0.25, w: &mut w, keep: true }, blk);
     let want_ss: f64 = w0.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
     assert!((ss - want_ss).abs() <= 1e-5 * want_ss.max(1.0), "Σw² {ss} vs {want_ss}, {tag}");
     let grad = |i: usize| want[i] + 0.5 * f64::from(w0[i]);
     close("sgd gradient", &c, &grad);
     close("sgd step", &w, &|i| f64::from(w0[i]) - 0.25 * grad(i));
+
+    // The same step without keeping the gradient: the same bits of w and Σw², and (one
+    // contraction block: nothing partial to keep; k = 0 has no kernel) c never written.
+    let (mut c2, mut w2) = (alloc::vec![f32::NAN; m * n], w0.clone());
+    let epi = Epilogue::Sgd { reg: 0.5, lr: 0.25, w: &mut w2, keep: false };
+    let ss2 = avx2::gemm(&mut c2, (m, n, k), lhs, rhs, epi, blk);
+    assert_eq!(ss2.to_bits(), ss.to_bits(), "Σw² without the gradient, {tag}");
+    assert!(w2.iter().zip(&w).all(|(a, b)| a.to_bits() == b.to_bits()), "w without the gradient, {tag}");
+    if 0 < k && k <= blk.kc {
+        assert!(c2.iter().all(|v| v.is_nan()), "a discarded gradient was stored, {tag}");
+    }
 }
 
 #[test]

@@ -15,7 +15,7 @@
 //! does not depend on `t` except for the order in which the `Σ w²` of the blocks are added.
 
 use crate::Matrix;
-use crate::gemm::{Accum, Par};
+use crate::gemm::{Accum, GradOut, Par};
 
 /// A product handed to [`Scalar::kernel_product`](crate::Scalar::kernel_product); the shapes have
 /// been checked by the `gemm` helper that built it.
@@ -27,8 +27,17 @@ pub enum Product<'a, T> {
     /// `c (m, n) (+)= a (k, m)ᵀ · b (k, n)`, or `c = aᵀ·b + alpha·w` with `plus` (then `accum`
     /// is `Replace`).
     Tn { c: &'a mut Matrix<T>, a: &'a Matrix<T>, b: &'a Matrix<T>, accum: Accum, plus: Option<(T, &'a Matrix<T>)> },
-    /// `c = aᵀ·b + reg·w`, then `w ← w − lr·c`; the answer is `Σ w²` before the step.
-    TnSgd { c: &'a mut Matrix<T>, w: &'a mut Matrix<T>, a: &'a Matrix<T>, b: &'a Matrix<T>, reg: T, lr: T },
+    /// `c = aᵀ·b + reg·w`, then `w ← w − lr·c`; the answer is `Σ w²` before the step. With
+    /// [`GradOut::Discard`] a kernel may leave `c` unwritten.
+    TnSgd {
+        c: &'a mut Matrix<T>,
+        w: &'a mut Matrix<T>,
+        a: &'a Matrix<T>,
+        b: &'a Matrix<T>,
+        reg: T,
+        lr: T,
+        grad: GradOut,
+    },
 }
 
 /// Runs an f32 product on the kernels of the active path if one applies: `Some(Σ w²)` for
@@ -114,7 +123,7 @@ mod x86 {
     use core::ops::Range;
 
     use super::{Kind, Product, avx2_wins};
-    use crate::gemm::{Accum, Par};
+    use crate::gemm::{Accum, GradOut, Par};
     use crate::kernels::avx2::{self, Blocking, Epilogue, Lhs, MR, Rhs};
     use crate::skinny;
 
@@ -158,12 +167,14 @@ mod x86 {
                     avx2::gemm(c, (rows.len(), n, k), lhs, Rhs::Rows { b, ldb: n }, epi, blk)
                 })
             }
-            Product::TnSgd { c, w, a, b, reg, lr } => {
+            Product::TnSgd { c, w, a, b, reg, lr, grad } => {
                 let (a, b) = (a.as_slice(), b.as_slice());
+                let keep = grad == GradOut::Keep;
                 split_rows(c.as_mut_slice(), Some(w.as_mut_slice()), n, par, MR, &|c, w, rows| {
                     let lhs = Lhs::Cols { a: &a[rows.start..], lda: m };
                     let w = w.expect("split_rows passes w's rows");
-                    avx2::gemm(c, (rows.len(), n, k), lhs, Rhs::Rows { b, ldb: n }, Epilogue::Sgd { reg, lr, w }, blk)
+                    let epi = Epilogue::Sgd { reg, lr, w, keep };
+                    avx2::gemm(c, (rows.len(), n, k), lhs, Rhs::Rows { b, ldb: n }, epi, blk)
                 })
             }
         })
@@ -194,7 +205,7 @@ mod x86 {
                     0.0
                 }))
             }
-            Product::TnSgd { c, w, a, b, reg, lr } if skinny_fits(c.cols(), c.rows()) => {
+            Product::TnSgd { c, w, a, b, reg, lr, .. } if skinny_fits(c.cols(), c.rows()) => {
                 let (m, n) = (a.cols(), b.cols());
                 let (a, b) = (a.as_slice(), b.as_slice());
                 Some(split_rows(
