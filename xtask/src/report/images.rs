@@ -90,6 +90,10 @@ pub fn png_bytes((height, width, img): &Rgb, zoom: usize) -> Result<Vec<u8>> {
     let mut enc = png::Encoder::new(&mut out, zw as u32, zh as u32);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
+    // The default (`Balanced`) deflate took ~9 % of a `train fcnet` run on the weights picture it
+    // rewrites every epoch (`perf record`, 600 iterations, H = 300); `Fast` (fdeflate) is a
+    // fraction of that. The files stay lossless.
+    enc.set_compression(png::Compression::Fast);
     let mut writer = enc.write_header().context("writing the PNG header")?;
     writer.write_image_data(&big).context("writing the PNG pixels")?;
     writer.finish().context("finishing the PNG")?;
