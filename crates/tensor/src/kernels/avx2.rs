@@ -316,6 +316,12 @@ fn blocked(
         pack_b(bp, rhs, pc, kb, n);
         let load_c = add || pc > 0;
         let last = pc + kb == k;
+        // The epilogue of the tile whose first element is `at`: the caller's in the last
+        // contraction block, a plain store of the partial sums before it.
+        let epi_at = |at: usize| match (last, w_ptr) {
+            (true, Some(w)) => TileEpi { w: Some(w.wrapping_add(at)), alpha, lr, keep },
+            _ => TileEpi { w: None, alpha, lr: None, keep: true },
+        };
         for ic in (0..m).step_by(mc) {
             let b = Block { pc, kb, ic, mb: mc.min(m - ic) };
             pack_a(ap, lhs, b);
@@ -326,10 +332,7 @@ fn blocked(
                 b_off += kb * panel.width;
                 if matches!(lhs, Lhs::Cols { .. }) && panel.cols <= NARROW {
                     let at = ic * n + panel.j0;
-                    let e = match (last, w_ptr) {
-                        (true, Some(w)) => TileEpi { w: Some(w.wrapping_add(at)), alpha, lr, keep },
-                        _ => TileEpi { w: None, alpha, lr: None, keep: true },
-                    };
+                    let e = epi_at(at);
                     let shape = TileShape {
                         kb,
                         rs: 1,
@@ -363,10 +366,7 @@ fn blocked(
                             prefetch_tile(cp.cast_const(), at, n, rows, panel.cols);
                         }
                     }
-                    let tile_epi = match (last, w_ptr) {
-                        (true, Some(w)) => TileEpi { w: Some(w.wrapping_add(at)), alpha, lr, keep },
-                        _ => TileEpi { w: None, alpha, lr: None, keep: true },
-                    };
+                    let tile_epi = epi_at(at);
                     let (rs, cs) = strides(lhs, kb);
                     let shape = TileShape {
                         kb,
