@@ -23,8 +23,9 @@
 //! this saves two passes over it; `dW1` itself is not kept (nothing reads it after the step),
 //! which saves writing a third `W1`-sized array: `train fcnet --iters 1000` (H = 300, one
 //! thread) went from 22.0 / 23.1 / 22.1 to 21.1 / 20.6 / 21.1 ms per iteration, three alternating
-//! pairs on the 2-core AMD EPYC (Zen 3, AVX2 + FMA, no AVX-512), the same `loss.csv`. `tests/train_step.rs` checks it against
-//! [`Model::loss_and_grads`] followed by [`Sgd::step`] on every tensor.
+//! pairs on the 2-core AMD EPYC (Zen 3, AVX2 + FMA, no AVX-512), the same `loss.csv`.
+//! `tests/train_step.rs` checks it against [`Model::loss_and_grads`] followed by [`Sgd::step`] on
+//! every tensor.
 //!
 //! Weights start as N(0, weight_scale²) (1e-4 in the notebook), `W1` then `W2` from the caller's
 //! RNG, biases at zero. The notebook's training schedule is
@@ -231,8 +232,8 @@ impl<T: Scalar> TwoLayerNet<T> {
         relu_bias_backward_inplace(&mut cache.dhidden, &cache.hidden, &mut grads.fc1.b);
         // dW1 = xᵀ·da1 + reg·W1 and W1 ← W1 − lr·dW1 in one pass; ΣW1² from before the step.
         // Nothing reads dW1 after the step: discarding it saves writing a W1-sized array.
-        let (dw1, discard) = (&mut grads.fc1.w, GradOut::Discard);
-        let w1_sq = sgd.step_with_weight_grad(&mut p.fc1.w, dw1, x, &cache.dhidden, reg, discard, par);
+        let w1_sq =
+            sgd.step_with_weight_grad(&mut p.fc1.w, &mut grads.fc1.w, x, &cache.dhidden, reg, GradOut::Discard, par);
         sgd.step(&mut p.fc1.b, &grads.fc1.b, &mut ());
         sgd.step(&mut p.fc2.w, &grads.fc2.w, &mut ());
         sgd.step(&mut p.fc2.b, &grads.fc2.b, &mut ());
