@@ -15,6 +15,14 @@
 //! augmented row through a staged crop-and-flip image). The rows of a batch can be split over
 //! threads (`std`): each row is written by exactly one thread with the same code, so the batch has
 //! the same bytes for any thread count.
+//!
+//! **Non-temporal stores were tried and dropped** (session 25): each row written into a 12 KiB
+//! stack buffer and streamed into `x` past the caches (`_mm256_stream_si256`, no read for
+//! ownership of the 2.4 MB batch). `cargo xtask bench-compare --no-numpy --hidden 50,300 --rounds
+//! 3 --iters 200`, plain and streamed alternating, three pairs, on the 2-core AMD EPYC (Zen 3,
+//! AVX2 + FMA, no AVX-512): step / GEMMs at H = 50 1.27 / 1.19 / 1.21× plain against 1.27 / 1.23
+//! / 1.34× streamed. The forward reads `x` right after the gather; streamed, it reads it from
+//! memory instead of the cache.
 
 use alloc::vec::Vec;
 use core::ops::Range;
