@@ -22,7 +22,12 @@
 //! 3 --iters 200`, plain and streamed alternating, three pairs, on the 2-core AMD EPYC (Zen 3,
 //! AVX2 + FMA, no AVX-512): step / GEMMs at H = 50 1.27 / 1.19 / 1.21× plain against 1.27 / 1.23
 //! / 1.34× streamed. The forward reads `x` right after the gather; streamed, it reads it from
-//! memory instead of the cache.
+//! memory instead of the cache. Nor did the records on 2 MiB pages pay, though `perf annotate`
+//! put most of this loop's own time on the first prefetch of each record (a page walk; nested
+//! under the VM's): a copy of the files in anonymous memory with `MADV_HUGEPAGE` (112 MB of
+//! them on huge pages), four alternating pairs of the same command, gave step / GEMMs at H = 50
+//! of 1.17 / 1.21 / 1.14 / 1.19× mapped against 1.16 / 1.24 / 1.17 / 1.22× copied (one
+//! thread), 1.23 / 1.19 / 1.23 / 1.26× against 1.26 / 1.23 / 1.21 / 1.27× (two).
 
 use alloc::vec::Vec;
 use core::ops::Range;
