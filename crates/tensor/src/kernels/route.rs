@@ -104,14 +104,14 @@ pub(crate) enum Kind {
 ///
 /// **Three more (session 25)**, same command with `40 100,300 portable,avx2`, each built in
 /// behind a temporary switch and forced for the run, the same AMD EPYC with nothing else of
-/// mine running (the host itself was busy: one configuration's medians moved by up to 1.4×
+/// mine running (the host itself was busy: one configuration's medians moved by up to 2×
 /// between runs); ranges over the blockings tried:
 ///
 /// | forward variant | kernel / faer, H = 100 | H = 300 |
 /// | --- | ---: | ---: |
 /// | BLIS order with an L2-sized block of x (`mc` = 24 / 48 / 96 rows, so packed x and the packed `kc × H` block of W fit the 512 KiB L2 together) | 0.73–0.84× | 0.80–0.85× |
-/// | the same, x's micro-panels packed interleaved (`[p][r]`: one stream of A per tile, as the weight gradient reads it) | 0.61–0.79× | 0.74–0.81× |
-/// | the transposed product `hᵀ = W1ᵀ·xᵀ` in the weight gradient's orientation (W1 as `Lhs::Cols`, x as `Rhs::Cols`), transposed into `h` after; `kc` 128 / 256, `mc` 48 / 96 / 192 | 0.53–0.76× | 0.76–0.99× |
+/// | the same, x's micro-panels packed interleaved (`[p][r]`: one stream of A per tile, as the weight gradient reads it), `mc` = 48 / 96 | 0.61–0.70× | 0.74–0.81× |
+/// | the transposed product `hᵀ = W1ᵀ·xᵀ` in the weight gradient's orientation (W1 as `Lhs::Cols`, x as `Rhs::Cols`), transposed into `h` after (through a buffer allocated per call); `kc` 128 / 256, `mc` 48 / 96 / 192 | 0.53–0.76× | 0.76–0.99× |
 ///
 /// In one sitting (numpy, `gemm_ab`, numpy again) numpy's OpenBLAS ran `x @ w` at 52–69 GFLOP/s
 /// (medians, H = 100 and 300, one thread) and faer at 54–66, against an FMA peak of 91.7
