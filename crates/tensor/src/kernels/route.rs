@@ -104,8 +104,8 @@ pub(crate) enum Kind {
 ///
 /// **Three more (session 25)**, same command with `40 100,300 portable,avx2`, each built in
 /// behind a temporary switch and forced for the run, the same AMD EPYC with nothing else of
-/// mine running (the host itself was busy: faer's own medians at H = 100 moved from 45 to 70 GFLOP/s
-/// between runs); ranges over the blockings tried:
+/// mine running (the host itself was busy: faer's own medians at H = 100 moved from 45 to 70
+/// GFLOP/s between runs); ranges over the blockings tried:
 ///
 /// | forward variant | kernel / faer, H = 100 | H = 300 |
 /// | --- | ---: | ---: |
