@@ -44,13 +44,10 @@ impl Shapes {
             Case::Forward => matmul(&mut self.out, &self.x, &self.w, Accum::Replace, Par::Seq),
             Case::WeightGrad => matmul_tn(&mut self.dw, &self.x, &self.dh, Accum::Replace, Par::Seq),
             // lr = 0 keeps w unchanged from call to call.
-            Case::WeightGradSgd => {
+            Case::WeightGradSgd | Case::WeightGradStep => {
+                let grad = if matches!(case, Case::WeightGradStep) { GradOut::Discard } else { GradOut::Keep };
                 let (dw, w) = (&mut self.dw, &mut self.w);
-                std::hint::black_box(matmul_tn_sgd(dw, w, &self.x, &self.dh, 0.1, 0.0, GradOut::Keep, Par::Seq));
-            }
-            Case::WeightGradStep => {
-                let (dw, w) = (&mut self.dw, &mut self.w);
-                std::hint::black_box(matmul_tn_sgd(dw, w, &self.x, &self.dh, 0.1, 0.0, GradOut::Discard, Par::Seq));
+                std::hint::black_box(matmul_tn_sgd(dw, w, &self.x, &self.dh, 0.1, 0.0, grad, Par::Seq));
             }
             Case::Scores => matmul(&mut self.s, &self.out, &self.w2, Accum::Replace, Par::Seq),
             Case::Dw2 => matmul_tn(&mut self.dw2, &self.out, &self.s, Accum::Replace, Par::Seq),
@@ -92,20 +89,12 @@ fn main() {
             dw2: Matrix::zeros(h, 10),
         };
         s.out = init::randn(200, h, 1.0, &mut rng);
+        let first_layer = [Case::Forward, Case::WeightGrad, Case::WeightGradSgd, Case::WeightGradStep];
+        let second_layer = [Case::Scores, Case::Dw2, Case::Dhidden];
         let cases: Vec<Case> = match std::env::var("CASES").ok().as_deref() {
-            Some("small") => vec![Case::Scores, Case::Dw2, Case::Dhidden],
-            Some("all") => {
-                vec![
-                    Case::Forward,
-                    Case::WeightGrad,
-                    Case::WeightGradSgd,
-                    Case::WeightGradStep,
-                    Case::Scores,
-                    Case::Dw2,
-                    Case::Dhidden,
-                ]
-            }
-            _ => vec![Case::Forward, Case::WeightGrad, Case::WeightGradSgd, Case::WeightGradStep],
+            Some("small") => second_layer.to_vec(),
+            Some("all") => [first_layer.as_slice(), &second_layer].concat(),
+            _ => first_layer.to_vec(),
         };
         for case in cases {
             let flops = match case {
